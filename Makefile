@@ -1,0 +1,43 @@
+# zkvault — one way to do each thing.
+#   make run    build everything and serve the dashboard with an embedded database
+#   make test   every test (Go natively; more suites join as they exist)
+#   make bench  benchmarks: a table, and one JSON file per result under bench/results/
+#   make fuzz   every fuzz target for FUZZTIME each
+#   make lint   go vet and gofmt
+#   make wasm   the WebAssembly module
+
+GO        ?= go
+FUZZTIME  ?= 20s
+BENCHTIME ?= 1s
+export ZKVAULT_WYCHEPROOF ?=
+
+.PHONY: all run test test-go bench fuzz lint wasm clean
+
+all: test
+
+run:
+	@echo "make run: nothing to serve yet (the server lands with the storage server issue)."
+
+test: lint test-go
+
+test-go:
+	$(GO) test -count=1 ./...
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	 if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+bench:
+	@mkdir -p bench/results
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./... | tee bench/results/go-bench.txt
+	$(GO) run ./bench/report -in bench/results/go-bench.txt -goals bench/goals -out bench/results
+
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) ./scripts/fuzz.sh
+
+wasm:
+	@echo "make wasm: nothing to build yet (the module lands with the browser runtime issue)."
+
+clean:
+	rm -rf bench/results

@@ -1,0 +1,26 @@
+package tuple
+
+import (
+	"bytes"
+	"encoding/hex"
+	"testing"
+)
+
+func TestStrings(t *testing.T) {
+	got := hex.EncodeToString(Strings("ab", "", "c"))
+	want := "00000002" + "6162" + "00000000" + "00000001" + "63"
+	if got != want {
+		t.Fatalf("Strings = %s, want %s", got, want)
+	}
+}
+
+func TestUnambiguous(t *testing.T) {
+	a := Strings("ab", "c")
+	b := Strings("a", "bc")
+	if bytes.Equal(a, b) {
+		t.Fatal("different tuples encode the same")
+	}
+	if !bytes.Equal(Append(nil, []byte("ab"), []byte("c")), a) {
+		t.Fatal("Append and Strings disagree")
+	}
+}
