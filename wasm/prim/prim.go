@@ -33,9 +33,9 @@ import (
 
 // Sizes fixed by zkvault's formats.
 const (
-	AESKeySize   = 32  // AES-256
-	GCMNonceSize = 12  // 96-bit GCM nonce
-	GCMTagSize   = 16  // 128-bit GCM tag
+	AESKeySize   = 32 // AES-256
+	GCMNonceSize = 12 // 96-bit GCM nonce
+	GCMTagSize   = 16 // 128-bit GCM tag
 	RSABits      = 4096
 	RSAPublicExp = 65537
 	// RSAOAEPMaxMessage is the largest message RSA-OAEP-SHA256 can encrypt
@@ -43,6 +43,12 @@ const (
 	RSAOAEPMaxMessage = 446
 	// RSACiphertextSize is the size of every RSA-4096 ciphertext.
 	RSACiphertextSize = 512
+	// MaxDeriveLength is the longest output of HKDF-SHA256 (255 * HashLen,
+	// RFC 5869) and the longest PBKDF2 output a provider must produce.
+	MaxDeriveLength = 255 * 32
+	// MaxPBKDF2Iterations is the largest PBKDF2 iteration count a provider
+	// must accept (WebCrypto's unsigned long). Callers bound it much lower.
+	MaxPBKDF2Iterations = 1<<32 - 1
 )
 
 var (
@@ -70,40 +76,51 @@ type Provider interface {
 	SHA256(ctx context.Context, data []byte) ([32]byte, error)
 
 	// NewAEAD returns AES-256-GCM with a 12-byte nonce and 16-byte tag under
-	// key, which must be 32 bytes.
+	// key, which must be 32 bytes (else an error wrapping ErrInvalidKey).
 	NewAEAD(ctx context.Context, key []byte) (AEAD, error)
 
-	// NewMAC returns HMAC-SHA256 under key (any length, as RFC 2104).
+	// NewMAC returns HMAC-SHA256 under key: any non-zero length, as RFC
+	// 2104 (WebCrypto refuses an empty key, so every provider does; the
+	// error wraps ErrInvalidKey).
 	NewMAC(ctx context.Context, key []byte) (MAC, error)
 
 	// HKDF derives length bytes with HKDF-SHA256 (RFC 5869) from secret,
-	// salt (nil means a string of HashLen zeros) and info.
+	// salt (nil or empty means a string of HashLen zeros) and info. A length
+	// outside 1..MaxDeriveLength is an error.
 	HKDF(ctx context.Context, secret, salt, info []byte, length int) ([]byte, error)
 
-	// PBKDF2 derives keyLen bytes with PBKDF2-HMAC-SHA256 (RFC 8018).
+	// PBKDF2 derives keyLen bytes with PBKDF2-HMAC-SHA256 (RFC 8018). An
+	// iteration count outside 1..MaxPBKDF2Iterations or a keyLen outside
+	// 1..MaxDeriveLength is an error. It checks ctx before starting.
 	PBKDF2(ctx context.Context, password, salt []byte, iterations, keyLen int) ([]byte, error)
 
 	// GenerateRSA makes a fresh RSA-4096 key pair with e = 65537. When
-	// extractable is false the private key refuses ExportPKCS8.
+	// extractable is false the private key refuses ExportPKCS8. It checks
+	// ctx before starting (generation takes seconds).
 	GenerateRSA(ctx context.Context, extractable bool) (PrivateKey, error)
 
 	// ImportRSAPublic parses a SubjectPublicKeyInfo DER RSA public key. It
 	// refuses keys that are not exactly 4096 bits or whose exponent is not
-	// 65537.
+	// 65537, and any encoding other than the canonical DER that SPKI
+	// returns (so that a key has exactly one fingerprint). Errors wrap
+	// ErrInvalidKey.
 	ImportRSAPublic(ctx context.Context, spki []byte) (PublicKey, error)
 
-	// ImportRSAPrivate parses a PKCS #8 DER RSA-4096 private key. When
-	// extractable is false the result refuses ExportPKCS8.
+	// ImportRSAPrivate parses a PKCS #8 DER RSA-4096 private key (two
+	// primes, e = 65537). When extractable is false the result refuses
+	// ExportPKCS8. Errors wrap ErrInvalidKey.
 	ImportRSAPrivate(ctx context.Context, pkcs8 []byte, extractable bool) (PrivateKey, error)
 }
 
 // AEAD is AES-256-GCM under one key.
 type AEAD interface {
 	// Seal encrypts and authenticates plaintext and additionalData with the
-	// 12-byte nonce and returns ciphertext || tag (a new slice).
+	// 12-byte nonce and returns ciphertext || tag (a new slice). A nonce of
+	// another size is an error.
 	Seal(ctx context.Context, nonce, plaintext, additionalData []byte) ([]byte, error)
-	// Open authenticates and decrypts ciphertext || tag. Any failure is
-	// ErrDecrypt.
+	// Open authenticates and decrypts ciphertext || tag. Any failure,
+	// including a nonce of the wrong size or a ciphertext shorter than the
+	// tag, is ErrDecrypt itself (not wrapped).
 	Open(ctx context.Context, nonce, ciphertext, additionalData []byte) ([]byte, error)
 }
 
@@ -116,10 +133,14 @@ type MAC interface {
 // PublicKey is an RSA-4096 public key used with RSA-OAEP, SHA-256 and
 // MGF1-SHA-256.
 type PublicKey interface {
-	// SPKI returns the key's SubjectPublicKeyInfo DER encoding.
+	// SPKI returns the key's canonical SubjectPublicKeyInfo DER encoding
+	// (AlgorithmIdentifier rsaEncryption with NULL parameters), the same
+	// bytes on every call and in every provider. Its SHA-256 is the key's
+	// fingerprint.
 	SPKI() []byte
 	// Encrypt returns the 512-byte RSA-OAEP-SHA256 encryption of msg (at most
-	// RSAOAEPMaxMessage bytes) with the given label (nil for none).
+	// RSAOAEPMaxMessage bytes, else an error) with the given label (nil or
+	// empty for none).
 	Encrypt(ctx context.Context, msg, label []byte) ([]byte, error)
 }
 
@@ -127,7 +148,9 @@ type PublicKey interface {
 // bytes.
 type PrivateKey interface {
 	Public() PublicKey
-	// Decrypt reverses PublicKey.Encrypt. Any failure is ErrDecrypt.
+	// Decrypt reverses PublicKey.Encrypt. Any failure, including a
+	// ciphertext that is not RSACiphertextSize bytes, is ErrDecrypt itself
+	// (not wrapped).
 	Decrypt(ctx context.Context, ciphertext, label []byte) ([]byte, error)
 	// ExportPKCS8 returns the PKCS #8 DER encoding of the key, or
 	// ErrNotExtractable. Only the core's key holder may call it.

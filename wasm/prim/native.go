@@ -1,0 +1,292 @@
+// Crypto summary (native provider):
+//
+//   - AEAD: AES-256-GCM (crypto/aes, crypto/cipher), 32-byte key, 12-byte
+//     nonce, 16-byte tag appended to the ciphertext.
+//   - MAC: HMAC-SHA256 (crypto/hmac), non-empty key, 32-byte output.
+//   - KDF: HKDF-SHA256 (crypto/hkdf, RFC 5869) and PBKDF2-HMAC-SHA256
+//     (crypto/pbkdf2, RFC 8018), outputs of 1..MaxDeriveLength bytes.
+//   - Key wrapping: RSA-OAEP (crypto/rsa, RFC 8017) with SHA-256 and
+//     MGF1-SHA-256, 4096-bit modulus, e = 65537; public keys as
+//     SubjectPublicKeyInfo DER, private keys as PKCS #8 DER (crypto/x509).
+//   - Randomness: crypto/rand.
+//
+// Every decryption or authentication failure is ErrDecrypt, nothing more.
+
+package prim
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"hash"
+	"sync"
+)
+
+// Native returns the pure-Go provider: the Go standard library, on every
+// platform including js/wasm. It is safe for concurrent use.
+//
+// Its private keys live in Go memory; extractable only decides whether
+// ExportPKCS8 answers.
+func Native() Provider { return nativeProvider{} }
+
+type nativeProvider struct{}
+
+var _ Provider = nativeProvider{}
+
+// maxGCMPlaintext is the longest plaintext AES-GCM with a 96-bit nonce may
+// encrypt (NIST SP 800-38D): 2^32 - 2 blocks. crypto/cipher panics beyond it.
+const maxGCMPlaintext = (1<<32 - 2) * aes.BlockSize
+
+func (nativeProvider) Name() string { return "native" }
+
+func (nativeProvider) Random(b []byte) error {
+	// crypto/rand.Read never fails (Go 1.24+): it crashes the program
+	// rather than return short or predictable output.
+	_, err := rand.Read(b)
+	return err
+}
+
+func (nativeProvider) SHA256(_ context.Context, data []byte) ([32]byte, error) {
+	return sha256.Sum256(data), nil
+}
+
+func (nativeProvider) NewAEAD(_ context.Context, key []byte) (AEAD, error) {
+	if len(key) != AESKeySize {
+		return nil, fmt.Errorf("%w: AES key is %d bytes, want %d", ErrInvalidKey, len(key), AESKeySize)
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
+	}
+	gcm, err := cipher.NewGCM(block) // 12-byte nonce, 16-byte tag
+	if err != nil {
+		return nil, err
+	}
+	return nativeAEAD{gcm}, nil
+}
+
+type nativeAEAD struct{ gcm cipher.AEAD }
+
+func (a nativeAEAD) Seal(_ context.Context, nonce, plaintext, additionalData []byte) ([]byte, error) {
+	if len(nonce) != GCMNonceSize {
+		return nil, fmt.Errorf("prim: AES-GCM nonce is %d bytes, want %d", len(nonce), GCMNonceSize)
+	}
+	if uint64(len(plaintext)) > maxGCMPlaintext {
+		return nil, errors.New("prim: AES-GCM plaintext too long")
+	}
+	return a.gcm.Seal(nil, nonce, plaintext, additionalData), nil
+}
+
+func (a nativeAEAD) Open(_ context.Context, nonce, ciphertext, additionalData []byte) ([]byte, error) {
+	if len(nonce) != GCMNonceSize || len(ciphertext) < GCMTagSize {
+		return nil, ErrDecrypt
+	}
+	out, err := a.gcm.Open(nil, nonce, ciphertext, additionalData)
+	if err != nil {
+		return nil, ErrDecrypt
+	}
+	return out, nil
+}
+
+func (nativeProvider) NewMAC(_ context.Context, key []byte) (MAC, error) {
+	if len(key) == 0 {
+		// WebCrypto refuses an empty HMAC key; so do we, so that the two
+		// providers accept the same inputs.
+		return nil, fmt.Errorf("%w: empty HMAC key", ErrInvalidKey)
+	}
+	key = bytes.Clone(key)
+	m := &nativeMAC{}
+	m.pool.New = func() any { return hmac.New(sha256.New, key) }
+	return m, nil
+}
+
+// nativeMAC keeps keyed HMAC states in a pool: Reset restores the keyed
+// state without hashing the key again, which is most of the cost of a
+// short message (blind indexes).
+type nativeMAC struct{ pool sync.Pool }
+
+func (m *nativeMAC) Sum(_ context.Context, msg []byte) ([]byte, error) {
+	h := m.pool.Get().(hash.Hash)
+	h.Reset()
+	h.Write(msg)
+	out := h.Sum(make([]byte, 0, sha256.Size))
+	m.pool.Put(h)
+	return out, nil
+}
+
+func (nativeProvider) HKDF(_ context.Context, secret, salt, info []byte, length int) ([]byte, error) {
+	if length < 1 || length > MaxDeriveLength {
+		return nil, fmt.Errorf("prim: HKDF length %d out of range 1..%d", length, MaxDeriveLength)
+	}
+	// A nil or empty salt is HMAC-keyed with zeros, as RFC 5869 says for
+	// "not provided".
+	return hkdf.Key(sha256.New, secret, salt, string(info), length)
+}
+
+func (nativeProvider) PBKDF2(ctx context.Context, password, salt []byte, iterations, keyLen int) ([]byte, error) {
+	if iterations < 1 || int64(iterations) > MaxPBKDF2Iterations {
+		return nil, fmt.Errorf("prim: PBKDF2 iterations %d out of range 1..%d", iterations, int64(MaxPBKDF2Iterations))
+	}
+	if keyLen < 1 || keyLen > MaxDeriveLength {
+		return nil, fmt.Errorf("prim: PBKDF2 key length %d out of range 1..%d", keyLen, MaxDeriveLength)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return pbkdf2.Key(sha256.New, string(password), salt, iterations, keyLen)
+}
+
+func (nativeProvider) GenerateRSA(ctx context.Context, extractable bool) (PrivateKey, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Since Go 1.26 crypto/rsa draws from the system's secure source
+	// whatever reader it is given.
+	k, err := rsa.GenerateKey(rand.Reader, RSABits)
+	if err != nil {
+		return nil, err
+	}
+	return newNativePrivate(k, extractable)
+}
+
+func (nativeProvider) ImportRSAPublic(_ context.Context, spki []byte) (PublicKey, error) {
+	k, err := x509.ParsePKIXPublicKey(spki)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
+	}
+	pub, ok := k.(*rsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("%w: not an RSA public key", ErrInvalidKey)
+	}
+	if err := checkRSAPublic(pub); err != nil {
+		return nil, err
+	}
+	p, err := newNativePublic(pub)
+	if err != nil {
+		return nil, err
+	}
+	// A key has one encoding, so that it has one fingerprint: refuse any
+	// other DER spelling of the same key (absent NULL parameters, ...).
+	if !bytes.Equal(p.spki, spki) {
+		return nil, fmt.Errorf("%w: SubjectPublicKeyInfo is not in canonical form", ErrInvalidKey)
+	}
+	return p, nil
+}
+
+func (nativeProvider) ImportRSAPrivate(_ context.Context, pkcs8 []byte, extractable bool) (PrivateKey, error) {
+	// x509.ParsePKCS8PrivateKey ignores bytes after the DER SEQUENCE;
+	// we do not.
+	var outer asn1.RawValue
+	if rest, err := asn1.Unmarshal(pkcs8, &outer); err != nil || len(rest) != 0 {
+		return nil, fmt.Errorf("%w: PKCS #8 is not one DER structure", ErrInvalidKey)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(pkcs8) // also validates the key
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
+	}
+	priv, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("%w: not an RSA private key", ErrInvalidKey)
+	}
+	return newNativePrivate(priv, extractable)
+}
+
+// checkRSAPublic enforces the only RSA parameters zkvault uses.
+func checkRSAPublic(k *rsa.PublicKey) error {
+	if k.N == nil || k.N.BitLen() != RSABits {
+		bits := 0
+		if k.N != nil {
+			bits = k.N.BitLen()
+		}
+		return fmt.Errorf("%w: RSA modulus is %d bits, want %d", ErrInvalidKey, bits, RSABits)
+	}
+	if k.E != RSAPublicExp {
+		return fmt.Errorf("%w: RSA public exponent is %d, want %d", ErrInvalidKey, k.E, RSAPublicExp)
+	}
+	return nil
+}
+
+type nativePublic struct {
+	key  *rsa.PublicKey
+	spki []byte
+}
+
+func newNativePublic(k *rsa.PublicKey) (*nativePublic, error) {
+	spki, err := x509.MarshalPKIXPublicKey(k)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
+	}
+	return &nativePublic{key: k, spki: spki}, nil
+}
+
+func (p *nativePublic) SPKI() []byte { return bytes.Clone(p.spki) }
+
+func (p *nativePublic) Encrypt(ctx context.Context, msg, label []byte) ([]byte, error) {
+	if len(msg) > RSAOAEPMaxMessage {
+		return nil, fmt.Errorf("prim: RSA-OAEP message is %d bytes, at most %d", len(msg), RSAOAEPMaxMessage)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// EncryptOAEP uses the same hash (SHA-256) for OAEP and MGF1.
+	return rsa.EncryptOAEP(sha256.New(), rand.Reader, p.key, msg, label)
+}
+
+type nativePrivate struct {
+	key         *rsa.PrivateKey
+	pub         *nativePublic
+	extractable bool
+}
+
+func newNativePrivate(k *rsa.PrivateKey, extractable bool) (*nativePrivate, error) {
+	if err := checkRSAPublic(&k.PublicKey); err != nil {
+		return nil, err
+	}
+	if len(k.Primes) != 2 {
+		return nil, fmt.Errorf("%w: multi-prime RSA key", ErrInvalidKey)
+	}
+	pub, err := newNativePublic(&k.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	return &nativePrivate{key: k, pub: pub, extractable: extractable}, nil
+}
+
+func (k *nativePrivate) Public() PublicKey { return k.pub }
+
+var oaepSHA256 = rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: crypto.SHA256}
+
+func (k *nativePrivate) Decrypt(ctx context.Context, ciphertext, label []byte) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(ciphertext) != RSACiphertextSize {
+		return nil, ErrDecrypt
+	}
+	opts := oaepSHA256
+	opts.Label = label
+	out, err := k.key.Decrypt(nil, ciphertext, &opts)
+	if err != nil {
+		return nil, ErrDecrypt
+	}
+	return out, nil
+}
+
+func (k *nativePrivate) ExportPKCS8(_ context.Context) ([]byte, error) {
+	if !k.extractable {
+		return nil, ErrNotExtractable
+	}
+	return x509.MarshalPKCS8PrivateKey(k.key)
+}
