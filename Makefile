@@ -11,17 +11,29 @@ FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 export ZKVAULT_WYCHEPROOF ?=
 
-.PHONY: all run test test-go bench fuzz lint wasm clean
+.PHONY: all run test test-go test-js test-browser bench fuzz lint wasm pack clean
+JS := jsbridge/js
 
 all: test
 
 run:
 	@echo "make run: nothing to serve yet (the server lands with the storage server issue)."
 
-test: lint test-go
+test: lint test-go test-js test-browser
 
 test-go:
 	$(GO) test -count=1 ./...
+
+# The JavaScript package's node:test suite, and its browser suite in Debian's
+# chromium driven by playwright-core (installed by the scripts when missing).
+test-js:
+	./scripts/ensure-npm.sh $(JS)
+	cd $(JS) && npm test && npm run check:types
+
+test-browser:
+	./scripts/ensure-npm.sh $(JS)
+	./scripts/ensure-chromium.sh >/dev/null
+	cd $(JS) && npm run test:browser
 
 lint:
 	$(GO) vet ./...

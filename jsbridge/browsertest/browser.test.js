@@ -1,0 +1,282 @@
+// The package in real Chromium (headless, Debian's build), served under
+// `Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'`. Results are
+// reported through node:test. Run: node --test jsbridge/browsertest/
+//
+// Needs chromium on PATH (scripts/ensure-chromium.sh) and jsbridge/js's devDependencies
+// (scripts/ensure-npm.sh jsbridge/js); Go builds the readiness fixture.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+import { buildFixture, readmeExamples } from "../js/test/helpers.js";
+import { serve } from "./server.js";
+
+// playwright-core is a devDependency of the package in ../js; it never downloads a
+// browser (we give it Debian's chromium).
+const { chromium } = createRequire(new URL("../js/package.json", import.meta.url))("playwright-core");
+
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+const TIMEOUT = { timeout: 120_000 };
+
+let executablePath;
+let server;
+let userDataDir;
+let context;
+const pageErrors = [];
+const failedRequests = [];
+
+function findChromium() {
+  try {
+    return execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
+  } catch {
+    throw new Error("no chromium on PATH: run scripts/ensure-chromium.sh");
+  }
+}
+
+/** Starts Chromium on userDataDir; a second launch on the same directory is a browser restart. */
+async function launch() {
+  context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: ARGS });
+  context.on("page", watch);
+  for (const p of context.pages()) watch(p);
+}
+
+function watch(page) {
+  page.on("pageerror", (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+  page.on("response", (r) => {
+    if (r.status() >= 400) failedRequests.push(new URL(r.url()).pathname);
+  });
+  page.on("console", (msg) => {
+    if (msg.type() === "error") pageErrors.push(`${page.url()}: console: ${msg.text()}`);
+  });
+}
+
+/** Opens (or reuses) the one tab on path and waits for its steps. */
+async function open(path) {
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(server.origin + path);
+  await page.waitForFunction(() => window.runStep !== undefined);
+  return page;
+}
+
+async function reload(page) {
+  await page.reload();
+  await page.waitForFunction(() => window.runStep !== undefined);
+}
+
+/** Runs the page's step name(...args), in a task of the page's own, under its CSP. */
+function step(page, name, ...args) {
+  return page.evaluate(([n, a]) => window.runStep(n, a), [name, args]);
+}
+
+/** Encrypts with RSA-OAEP-SHA256 in Node, for the browser to decrypt. */
+async function encryptFor(spkiB64, text) {
+  const pub = await crypto.subtle.importKey("spki", Buffer.from(spkiB64, "base64"), { name: "RSA-OAEP", hash: "SHA-256" }, false, ["encrypt"]);
+  return Buffer.from(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, pub, new TextEncoder().encode(text))).toString("base64");
+}
+
+async function noViolations(page) {
+  const v = (await step(page, "violations")).filter((x) => x.directive !== "script-src" || x.blocked !== "eval");
+  assert.deepEqual(v, [], "no CSP violations");
+}
+
+const started = Date.now();
+
+before(async () => {
+  executablePath = findChromium();
+  const fixture = await buildFixture();
+  assert.ok(fixture, "Go is needed to build the readiness fixture");
+  server = await serve({ fixtureDir: fixture.dir, readmeExamples: await readmeExamples("browser") });
+  userDataDir = await mkdtemp(join(tmpdir(), "zkvault-chromium-"));
+  await launch();
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  console.log(`browser suite took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+});
+
+test("the CSP is in force: eval is blocked on the test pages", TIMEOUT, async () => {
+  const page = await open("/pages/keys.html");
+  assert.equal(await step(page, "cspBlocksEval"), true);
+});
+
+// One RSA-OAEP 4096 key pair, generated non-extractable in the page, is followed
+// through the tests below; the runner keeps its public key and a ciphertext.
+let ciphertext;
+
+test("a private key generated non-extractable cannot be exported; extractable ones are refused", TIMEOUT, async (t) => {
+  const page = await open("/pages/keys.html");
+  const g = await step(page, "generate");
+  t.diagnostic(`RSA-OAEP 4096 key generation in Chromium: ${g.ms} ms`);
+  assert.equal(g.extractable, false);
+  assert.deepEqual(g.exportPrivate, { pkcs8: "InvalidAccessError", jwk: "InvalidAccessError" });
+  ciphertext = await encryptFor(g.spki, "follow-up key 42");
+
+  const r = await step(page, "refusesExtractable");
+  assert.equal(r.errors.length, 3);
+  for (const e of r.errors) assert.match(e ?? "stored!", /refusing to store an extractable/);
+  assert.deepEqual(r.keys, []);
+  assert.deepEqual(r.sessions, []);
+
+  await step(page, "remember", "user:alice");
+  await step(page, "startSession", "unlock", 60 * 60 * 1000);
+  await noViolations(page);
+});
+
+test("the stored key survives a page reload, still non-extractable, and decrypts", TIMEOUT, async () => {
+  const page = await open("/pages/keys.html");
+  await reload(page);
+  const remembered = await step(page, "rememberedDecrypt", "user:alice", ciphertext);
+  assert.equal(remembered.plaintext, "follow-up key 42");
+  assert.equal(remembered.extractable, false);
+  assert.deepEqual(remembered.exportPrivate, { pkcs8: "InvalidAccessError", jwk: "InvalidAccessError" });
+  assert.deepEqual(remembered.meta, { name: "user:alice" });
+  assert.equal(remembered.hasPublicKey, true);
+
+  const session = await step(page, "sessionDecrypt", "unlock", ciphertext);
+  assert.equal(session.plaintext, "follow-up key 42");
+  assert.equal(session.extractable, false);
+  assert.deepEqual(session.exportPrivate, { pkcs8: "InvalidAccessError", jwk: "InvalidAccessError" });
+  assert.ok(session.timeLeft > 59 * 60 * 1000 && session.timeLeft <= 60 * 60 * 1000, String(session.timeLeft));
+  await noViolations(page);
+});
+
+test("the expiring session's key is gone once the session has ended (clock one hour on)", TIMEOUT, async () => {
+  const page = await open("/pages/keys.html");
+  await reload(page);
+  assert.equal((await step(page, "sessionDecrypt", "unlock", ciphertext, 59 * 60 * 1000)).plaintext, "follow-up key 42");
+  assert.equal(await step(page, "sessionDecrypt", "unlock", ciphertext, 60 * 60 * 1000), null);
+  assert.deepEqual((await step(page, "records")).sessions, [], "the expired session is deleted from IndexedDB");
+  await reload(page);
+  assert.equal(await step(page, "sessionDecrypt", "unlock", ciphertext), null, "and stays gone with the clock back");
+  // The remembered key is untouched by the session's end.
+  assert.equal((await step(page, "rememberedDecrypt", "user:alice", ciphertext)).plaintext, "follow-up key 42");
+});
+
+test("a remembered key stays across a browser restart until forget()", TIMEOUT, async () => {
+  await context.close();
+  await launch(); // same profile directory: a browser restart
+  const page = await open("/pages/keys.html");
+  assert.equal((await step(page, "rememberedDecrypt", "user:alice", ciphertext)).plaintext, "follow-up key 42");
+  await step(page, "forget", "user:alice");
+  await reload(page);
+  assert.equal(await step(page, "rememberedDecrypt", "user:alice", ciphertext), null);
+  assert.deepEqual(await step(page, "records"), { keys: [], sessions: [] });
+  await noViolations(page);
+});
+
+test("a session secret is stored only wrapped, never in web storage, and expires in real time", TIMEOUT, async () => {
+  const page = await open("/pages/keys.html");
+  const { secret, expiresAt } = await step(page, "storeSecret", "space:1", 2000);
+  await reload(page);
+  const loaded = await step(page, "loadSecret", "space:1");
+  if (loaded.secret === null) {
+    // Only on a machine so slow that the reload took two seconds.
+    assert.ok(Date.now() >= expiresAt, "null only once expired");
+  } else {
+    assert.equal(loaded.secret, secret, "the same secret after a reload");
+  }
+
+  const scan = await step(page, "scan", secret);
+  assert.deepEqual(scan.web, { localStorage: {}, sessionStorage: {}, cookie: "" });
+  assert.equal(scan.inWebStorage, false);
+  if (loaded.secret !== null) {
+    assert.equal(scan.inIndexedDB, false, "the raw secret is nowhere in IndexedDB");
+    assert.deepEqual(scan.sessions["space:1"], {
+      v: "number",
+      kind: "string",
+      wrappingKey: "CryptoKey(extractable=false)",
+      iv: "Uint8Array",
+      ciphertext: "ArrayBuffer",
+      expiresAt: "number",
+    });
+  }
+
+  await new Promise((ok) => setTimeout(ok, Math.max(0, expiresAt - Date.now() + 50)));
+  await reload(page);
+  assert.deepEqual(await step(page, "loadSecret", "space:1"), { secret: null, timeLeft: 0 });
+  assert.deepEqual((await step(page, "records")).sessions, []);
+  await noViolations(page);
+});
+
+test("lock() ends a session at once", TIMEOUT, async () => {
+  const page = await open("/pages/keys.html");
+  const { secret } = await step(page, "storeSecret", "space:2", 60 * 60 * 1000);
+  await reload(page);
+  assert.equal((await step(page, "loadSecret", "space:2")).secret, secret);
+  await step(page, "lock", "space:2");
+  await reload(page);
+  assert.deepEqual(await step(page, "loadSecret", "space:2"), { secret: null, timeLeft: 0 });
+  assert.deepEqual((await step(page, "records")).sessions, []);
+});
+
+test("a database left by other code without the package's stores is upgraded", TIMEOUT, async () => {
+  const page = await open("/pages/keys.html");
+  assert.deepEqual(await step(page, "upgradesForeignDatabase"), { before: [], after: ["user:x"], sessionWorks: true });
+});
+
+test("load() under the CSP: defaults, streaming, wrong MIME type, errors", TIMEOUT, async (t) => {
+  const page = await open("/pages/loader.html");
+  await t.test("package defaults (zkvault.wasm and wasm_exec.js beside src/)", async () => {
+    // The built module once `make wasm` has put one in jsbridge/js, else the fixture.
+    const r = await step(page, "packageDefaults");
+    assert.equal(r.error, undefined, r.error);
+    assert.equal(r.readyGone, true);
+    assert.equal(r.streamed, 1);
+  });
+  await t.test("readiness fixture, streamed", async () => {
+    assert.deepEqual(await step(page, "fixture"), { version: "readyfixture", echo: "hello", readyGone: true, streamed: 1 });
+  });
+  await t.test("a Response promise", async () => {
+    assert.deepEqual(await step(page, "fromResponse"), { version: "readyfixture", echo: "hello", readyGone: true, streamed: 1 });
+  });
+  await t.test("wrong MIME type: compiled from the bytes instead", async () => {
+    assert.deepEqual(await step(page, "wrongMime"), { version: "readyfixture", echo: "hello", readyGone: true, streamed: 0 });
+  });
+  await t.test("missing module", async () => {
+    assert.match((await step(page, "missing")).error, /HTTP 404/);
+  });
+  await noViolations(page);
+
+  await t.test("without 'wasm-unsafe-eval' the loader says what the CSP lacks", async () => {
+    const strict = await open("/strict/pages/loader.html");
+    const r = await step(strict, "fixture");
+    assert.match(r.error, /add 'wasm-unsafe-eval' to script-src/);
+  });
+});
+
+test("README.md's browser examples run", TIMEOUT, async (t) => {
+  const n = (await readmeExamples("browser")).length;
+  assert.ok(n > 0);
+  const page = await open("/pages/readme.html");
+  for (let i = 0; i < n; i++) {
+    await t.test(`example ${i}`, async () => {
+      const logged = await step(page, "run", i);
+      assert.ok(logged.length > 0, "the example printed something");
+    });
+  }
+  await noViolations(page);
+});
+
+test("no page errors, and no failed requests but the one on purpose", () => {
+  // The strict-CSP page reports its refused compile on purpose, and the missing
+  // module's 404 is logged as a console error.
+  const unexpected = pageErrors.filter((e) => !e.includes("/strict/") && !e.includes("status of 404"));
+  assert.deepEqual(unexpected, []);
+  assert.deepEqual(failedRequests, ["/fixture/missing.wasm"]);
+});

@@ -1,0 +1,34 @@
+// Steps of the loader tests, run under the page's CSP (or, below /strict/, under
+// script-src 'self' alone).
+import { load } from "/pkg/src/index.js";
+import { publish } from "/pages/common.js";
+
+let streamed = 0;
+const instantiateStreaming = WebAssembly.instantiateStreaming;
+WebAssembly.instantiateStreaming = (...args) => {
+  streamed++;
+  return instantiateStreaming(...args);
+};
+
+async function attempt(opts) {
+  streamed = 0;
+  try {
+    const api = await load(opts);
+    return {
+      version: api.version,
+      echo: typeof api.echo === "function" ? api.echo("hello") : undefined, // the fixture's
+      readyGone: !(api.readyName in globalThis),
+      streamed,
+    };
+  } catch (err) {
+    return { error: err.message, cause: String(err.cause ?? ""), streamed };
+  }
+}
+
+publish({
+  fixture: () => attempt({ wasm: "/fixture/zkvault.wasm", wasmExec: "/fixture/wasm_exec.js" }),
+  wrongMime: () => attempt({ wasm: "/fixture-octet/zkvault.wasm", wasmExec: "/fixture/wasm_exec.js" }),
+  packageDefaults: () => attempt({}),
+  missing: () => attempt({ wasm: "/fixture/missing.wasm", wasmExec: "/fixture/wasm_exec.js" }),
+  fromResponse: () => attempt({ wasm: fetch("/fixture/zkvault.wasm"), wasmExec: "/fixture/wasm_exec.js" }),
+});
