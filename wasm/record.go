@@ -1,0 +1,363 @@
+// Crypto summary (records):
+//
+//   - An encrypted field holds the enc:v2 ciphertext (field.go) of its
+//     value's compact JSON encoding, bound to (space, collection, record id,
+//     field name, kid).
+//   - A blind index value is index.Compute: HMAC-SHA256 under the index key
+//     HKDF(S_v, none, tuple(LabelIndex, space id, collection, index name)) of
+//     the normalised value(s), truncated to the index's bits. Queries are
+//     computed under every version in the keyring.
+
+package zkvault
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/zkvault/zkvault/api"
+	"github.com/zkvault/zkvault/wasm/index"
+)
+
+// RecordOptions tune record sealing and index queries.
+type RecordOptions struct {
+	// Region is the default region (ISO 3166-1 alpha-2, "CH") of phone
+	// numbers written without a country code, for the phone normaliser.
+	Region string
+}
+
+func (o RecordOptions) index() index.Options { return index.Options{Region: o.Region} }
+
+// maxTimeMillis is the largest |time| value: the range of JavaScript's Date,
+// ±8.64e15 ms.
+const maxTimeMillis = 8.64e15
+
+// OpenedRecord is a record after OpenRecord: every field that opened, with
+// its JSON value (string, float64, bool, []any, map[string]any; time as
+// float64 milliseconds), and an error for each field that did not.
+type OpenedRecord struct {
+	ID     string
+	Fields map[string]any
+	// Errors holds, by field name, why a field could not be read:
+	// ErrIncorrectKey, ErrUnknownKeyVersion, a *ParseError or a
+	// *SchemaError. The dashboard shows "cannot decrypt" in its place.
+	Errors map[string]error
+}
+
+// SealRecord makes the stored form of a record of schema: it checks the
+// schema and every value against it (a field the schema does not name is an
+// error: it would otherwise be stored in clear), encrypts every encrypted
+// field (the JSON encoding of its value, padded if the field says Pad) under
+// the current secret version, keeps plaintext fields as they are, and
+// computes every blind index. A nil value is the same as an absent field.
+//
+// For an index over one field, every element of a multi field gives one
+// value; values are normalised (index.Normalize), values that normalise to
+// the empty string or that the normaliser rejects give none, and duplicates
+// are dropped. A compound index gives one value from the normalised parts,
+// none if every part is empty.
+func (s *Space) SealRecord(ctx context.Context, schema api.Schema, id string, fields map[string]any, opts RecordOptions) (api.Record, error) {
+	if err := ValidateSchema(schema); err != nil {
+		return api.Record{}, err
+	}
+	if err := checkID("record id", id); err != nil {
+		return api.Record{}, err
+	}
+	sv, err := s.version(0)
+	if err != nil {
+		return api.Record{}, err
+	}
+	aead, err := s.fieldAEAD(ctx, sv)
+	if err != nil {
+		return api.Record{}, err
+	}
+	rec := api.Record{ID: id, Fields: map[string]json.RawMessage{}}
+	values := map[string]any{} // canonical JSON values, for the indexes
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	slices.Sort(names) // nonces are drawn in a fixed order
+	for _, name := range names {
+		f, ok := schema.Fields[name]
+		if !ok {
+			return api.Record{}, &SchemaError{Collection: schema.Collection, Field: name, Reason: "not in schema"}
+		}
+		if fields[name] == nil {
+			continue
+		}
+		raw, err := json.Marshal(fields[name])
+		if err != nil {
+			return api.Record{}, &SchemaError{Collection: schema.Collection, Field: name, Reason: err.Error()}
+		}
+		v, err := decodeValue(schema.Collection, name, f, raw)
+		if err != nil {
+			return api.Record{}, err
+		}
+		values[name] = v
+		if !f.Encrypted {
+			rec.Fields[name] = raw
+			continue
+		}
+		ct, err := s.sealField(ctx, aead, sv.kid, FieldRef{schema.Collection, id, name}, raw, f.Pad)
+		if err != nil {
+			return api.Record{}, fmt.Errorf("zkvault: field %q: %w", name, err)
+		}
+		rec.Fields[name], _ = json.Marshal(ct)
+	}
+	ixNames := make([]string, 0, len(schema.Indexes))
+	for name := range schema.Indexes {
+		ixNames = append(ixNames, name)
+	}
+	slices.Sort(ixNames)
+	for _, name := range ixNames {
+		ix := schema.Indexes[name]
+		parts := indexInputs(ix, values, opts)
+		if len(parts) == 0 {
+			continue
+		}
+		mac, err := s.indexMAC(ctx, sv, schema.Collection, name)
+		if err != nil {
+			return api.Record{}, err
+		}
+		var out []string
+		for _, p := range parts {
+			v, err := index.Compute(ctx, mac, ix.Bits, p...)
+			if err != nil {
+				return api.Record{}, fmt.Errorf("zkvault: index %q: %w", name, err)
+			}
+			out = append(out, v)
+		}
+		slices.Sort(out)
+		out = slices.Compact(out)
+		if rec.Index == nil {
+			rec.Index = map[string][]string{}
+		}
+		rec.Index[name] = out
+	}
+	return rec, nil
+}
+
+// indexInputs returns the normalised inputs of index ix over values: one
+// slice of parts per index value.
+func indexInputs(ix api.Index, values map[string]any, opts RecordOptions) [][]string {
+	norm := func(s string) string {
+		n, err := index.Normalize(ix.Normalizer, s, opts.index())
+		if err != nil {
+			return ""
+		}
+		return n
+	}
+	if len(ix.Fields) == 1 {
+		var out [][]string
+		for _, s := range stringsOf(values[ix.Fields[0]]) {
+			if n := norm(s); n != "" && !slices.ContainsFunc(out, func(p []string) bool { return p[0] == n }) {
+				out = append(out, []string{n})
+			}
+		}
+		return out
+	}
+	parts := make([]string, len(ix.Fields))
+	empty := true
+	for i, fn := range ix.Fields {
+		if s, ok := values[fn].(string); ok {
+			parts[i] = norm(s)
+			empty = empty && parts[i] == ""
+		}
+	}
+	if empty {
+		return nil
+	}
+	return [][]string{parts}
+}
+
+// stringsOf returns a string value, or the strings of a multi value.
+func stringsOf(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// decodeValue decodes raw JSON and checks it against field f.
+func decodeValue(collection, name string, f api.Field, raw []byte) (any, error) {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	if err := d.Decode(&v); err != nil || d.More() {
+		return nil, &SchemaError{Collection: collection, Field: name, Reason: "not a JSON value"}
+	}
+	if err := checkValue(f, v); err != nil {
+		return nil, &SchemaError{Collection: collection, Field: name, Reason: err.Error()}
+	}
+	return v, nil
+}
+
+func checkValue(f api.Field, v any) error {
+	if f.Multi {
+		arr, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("want an array of %s", f.Type)
+		}
+		for _, e := range arr {
+			if err := checkScalar(f.Type, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return checkScalar(f.Type, v)
+}
+
+func checkScalar(typ string, v any) error {
+	ok := false
+	switch typ {
+	case api.TypeString:
+		_, ok = v.(string)
+	case api.TypeNumber:
+		_, ok = v.(float64)
+	case api.TypeBool:
+		_, ok = v.(bool)
+	case api.TypeTime:
+		n, isNum := v.(float64)
+		ok = isNum && n == math.Trunc(n) && math.Abs(n) <= maxTimeMillis
+	case api.TypeJSON:
+		ok = true
+	}
+	if !ok {
+		return fmt.Errorf("want a %s", typ)
+	}
+	return nil
+}
+
+// OpenRecord reads a stored record of schema. A field that cannot be read
+// (wrong key, unknown version, tampered, not in the schema, wrong type) is
+// reported in Errors and the other fields still open. The error result is
+// for what makes the whole record unreadable: an invalid schema or record
+// id.
+func (s *Space) OpenRecord(ctx context.Context, schema api.Schema, rec api.Record) (*OpenedRecord, error) {
+	if err := ValidateSchema(schema); err != nil {
+		return nil, err
+	}
+	if err := checkID("record id", rec.ID); err != nil {
+		return nil, err
+	}
+	out := &OpenedRecord{ID: rec.ID, Fields: map[string]any{}, Errors: map[string]error{}}
+	for name, raw := range rec.Fields {
+		if string(raw) == "null" {
+			continue // as SealRecord: null is absent
+		}
+		v, err := s.openValue(ctx, schema, rec.ID, name, raw)
+		if err != nil {
+			out.Errors[name] = err
+			continue
+		}
+		out.Fields[name] = v
+	}
+	return out, nil
+}
+
+func (s *Space) openValue(ctx context.Context, schema api.Schema, id, name string, raw json.RawMessage) (any, error) {
+	f, ok := schema.Fields[name]
+	if !ok {
+		return nil, &SchemaError{Collection: schema.Collection, Field: name, Reason: "not in schema"}
+	}
+	if !f.Encrypted {
+		return decodeValue(schema.Collection, name, f, raw)
+	}
+	var ct string
+	if err := json.Unmarshal(raw, &ct); err != nil {
+		return nil, parseErr("enc:v2 field", "not a JSON string")
+	}
+	plain, err := s.OpenField(ctx, FieldRef{schema.Collection, id, name}, ct)
+	if err != nil {
+		return nil, err
+	}
+	return decodeValue(schema.Collection, name, f, plain)
+}
+
+// IndexValues returns the blind-index values to query index indexName of
+// schema for a value (one raw value per field of the index, in order): one
+// per secret version in the keyring, so that records sealed before a
+// rotation are found too. The server returns records whose index holds any
+// of them; filter false positives with Matches after opening.
+func (s *Space) IndexValues(ctx context.Context, schema api.Schema, indexName string, value []string, opts RecordOptions) ([]string, error) {
+	ix, parts, err := queryParts(schema, indexName, value, opts)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, v := range s.Versions() {
+		sv, err := s.version(v)
+		if err != nil {
+			return nil, err
+		}
+		mac, err := s.indexMAC(ctx, sv, schema.Collection, indexName)
+		if err != nil {
+			return nil, err
+		}
+		iv, err := index.Compute(ctx, mac, ix.Bits, parts...)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, iv) {
+			out = append(out, iv)
+		}
+	}
+	return out, nil
+}
+
+// queryParts normalises a query value for index indexName.
+func queryParts(schema api.Schema, indexName string, value []string, opts RecordOptions) (api.Index, []string, error) {
+	ix, ok := schema.Indexes[indexName]
+	if !ok {
+		return ix, nil, &SchemaError{Collection: schema.Collection, Field: indexName, Reason: "no such index"}
+	}
+	if len(value) != len(ix.Fields) {
+		return ix, nil, &SchemaError{Collection: schema.Collection, Field: indexName, Reason: fmt.Sprintf("query has %d parts, index has %d fields", len(value), len(ix.Fields))}
+	}
+	parts := make([]string, len(value))
+	empty := true
+	for i, v := range value {
+		n, err := index.Normalize(ix.Normalizer, v, opts.index())
+		if err != nil {
+			return ix, nil, err
+		}
+		parts[i] = n
+		empty = empty && n == ""
+	}
+	if empty {
+		return ix, nil, &SchemaError{Collection: schema.Collection, Field: indexName, Reason: "query normalises to nothing"}
+	}
+	return ix, parts, nil
+}
+
+// Matches reports whether an opened record really has value for index
+// indexName (the blind index is truncated, so the server's answer holds
+// false positives): it compares the normalised query with the normalised
+// field values, as SealRecord computed them: pass the options the record
+// was sealed with (a phone number written without a country code normalises
+// only with its region).
+func Matches(schema api.Schema, indexName string, rec *OpenedRecord, value []string, opts RecordOptions) (bool, error) {
+	ix, parts, err := queryParts(schema, indexName, value, opts)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range indexInputs(ix, rec.Fields, opts) {
+		if slices.Equal(p, parts) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
