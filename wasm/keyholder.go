@@ -2,9 +2,10 @@
 //
 //   - A KeyHolder wraps an RSA-4096 private key (prim.PrivateKey) and
 //     performs operations with it: it opens kind 1 envelopes. It has no
-//     method that returns key bytes in clear except ExportPEM (the master
-//     key's offline backup, asked for explicitly); SealWithPassphrase and
-//     SealGroupKey return the PKCS #8 only inside an envelope.
+//     method that returns key bytes in clear except ExportPEM (asked for
+//     explicitly); SealWithPassphrase, ExportSealedPEM (the master key's
+//     offline backup) and SealGroupKey return the PKCS #8 only inside an
+//     envelope.
 //   - A principal's private key at rest is a passphrase envelope (kind 2 or
 //     3) of its PKCS #8 DER with context tuple(LabelPrivateKey, principal
 //     id, key version); a group's private key is a kind 1 envelope per
@@ -18,6 +19,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/zkvault/zkvault/wasm/prim"
 )
@@ -162,9 +164,69 @@ func (k *KeyHolder) seal(ctx context.Context, r Recipient, envCtx []byte) ([]byt
 	return r.Wrap(ctx, envCtx, pkcs8)
 }
 
+// SealedPEMType is the PEM block type of a private key sealed under a
+// passphrase for offline backup (ExportSealedPEM).
+const SealedPEMType = "ZKVAULT SEALED PRIVATE KEY"
+
+// ExportSealedPEM returns the offline backup of the key (the platform
+// master key's, typically) as a PEM block of type SealedPEMType whose bytes
+// are the passphrase envelope SealWithPassphrase makes, and whose headers
+// name the principal, the key version and the fingerprint, so that a person
+// can tell backups apart and the importer can check it got the key it
+// expected. Unlike a plain PKCS #8 PEM, a copied file is useless without the
+// passphrase.
+func (k *KeyHolder) ExportSealedPEM(ctx context.Context, principalID, passphrase string, params PassphraseParams) ([]byte, error) {
+	sealed, err := k.SealWithPassphrase(ctx, principalID, passphrase, params)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{
+		Type: SealedPEMType,
+		Headers: map[string]string{
+			"Principal":   principalID,
+			"Key-Version": kid(k.version),
+			"Fingerprint": k.fp.String(),
+		},
+		Bytes: sealed,
+	}), nil
+}
+
+// ImportSealedPEM opens a backup written by ExportSealedPEM with its
+// passphrase. It returns the key holder and the principal id the backup
+// names. A wrong passphrase is ErrIncorrectKey; a file whose headers do not
+// match the sealed key (edited, or spliced from two backups) fails too,
+// because the principal and version are bound into the envelope and the
+// fingerprint is compared after opening.
+func ImportSealedPEM(ctx context.Context, p prim.Provider, pemBytes []byte, passphrase string, extractable bool) (*KeyHolder, string, error) {
+	block, _ := pem.Decode(pemBytes)
+	if block == nil || block.Type != SealedPEMType {
+		return nil, "", parseErr("sealed PEM", "no %s block", SealedPEMType)
+	}
+	principalID := block.Headers["Principal"]
+	if err := checkID("principal id", principalID); err != nil {
+		return nil, "", err
+	}
+	version, err := strconv.ParseUint(block.Headers["Key-Version"], 10, 32)
+	if err != nil || version == 0 || kid(uint32(version)) != block.Headers["Key-Version"] {
+		return nil, "", parseErr("sealed PEM", "bad Key-Version header")
+	}
+	want, err := ParseFingerprint(block.Headers["Fingerprint"])
+	if err != nil {
+		return nil, "", err
+	}
+	k, err := OpenSealedKey(ctx, p, block.Bytes, passphrase, principalID, uint32(version), extractable)
+	if err != nil {
+		return nil, "", err
+	}
+	if k.fp != want {
+		return nil, "", parseErr("sealed PEM", "fingerprint header does not match the key")
+	}
+	return k, principalID, nil
+}
+
 // ExportPEM returns the private key as a PKCS #8 "PRIVATE KEY" PEM block, in
-// clear: the master key's offline backup, which the caller asked for. Keep
-// the file offline.
+// clear, for interoperation with other tools. Prefer ExportSealedPEM for a
+// backup: a clear PEM is the key itself for whoever copies the file.
 func (k *KeyHolder) ExportPEM(ctx context.Context) ([]byte, error) {
 	pkcs8, err := k.key.ExportPKCS8(ctx)
 	if err != nil {
