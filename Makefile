@@ -11,7 +11,7 @@ FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 export ZKVAULT_WYCHEPROOF ?=
 
-.PHONY: all run test test-go test-js test-browser bench fuzz lint wasm pack clean
+.PHONY: all run test test-go test-wasm test-js test-browser bench fuzz lint wasm pack clean
 JS := jsbridge/js
 
 all: test
@@ -19,10 +19,16 @@ all: test
 run:
 	@echo "make run: nothing to serve yet (the server lands with the storage server issue)."
 
-test: lint test-go test-js test-browser
+test: lint test-go test-wasm test-js test-browser
 
 test-go:
 	$(GO) test -count=1 ./...
+
+# The crypto core's suites again, compiled to WebAssembly and run in Node on
+# the WebCrypto provider (every vector also on the pure-Go one).
+WASM_EXEC = $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
+test-wasm:
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./wasm/...
 
 # The JavaScript package's node:test suite, and its browser suite in Debian's
 # chromium driven by playwright-core (installed by the scripts when missing).

@@ -11,7 +11,7 @@ import (
 
 func testMAC(t testing.TB, key string) prim.MAC {
 	t.Helper()
-	mac, err := prim.Native().NewMAC(context.Background(), []byte(key))
+	mac, err := testProvider.NewMAC(context.Background(), []byte(key))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/zkvault/zkvault/wasm/prim"
 )
 
 // errorNames are the outcome names the known-answer vectors use.
@@ -124,7 +123,7 @@ func TestComputeVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mac, err := prim.Native().NewMAC(ctx, key)
+			mac, err := testProvider.NewMAC(ctx, key)
 			if err != nil {
 				t.Fatal(err)
 			}

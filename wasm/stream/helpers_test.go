@@ -18,10 +18,14 @@ import (
 	"github.com/zkvault/zkvault/wasm/prim"
 )
 
-// newAEAD returns the native provider's AES-256-GCM under key.
+// testProvider is the provider every test runs on: the pure-Go one
+// natively, WebCrypto under js/wasm (provider_js_test.go).
+var testProvider = prim.Native()
+
+// newAEAD returns the test provider's AES-256-GCM under key.
 func newAEAD(t testing.TB, key []byte) prim.AEAD {
 	t.Helper()
-	a, err := prim.Native().NewAEAD(context.Background(), key)
+	a, err := testProvider.NewAEAD(context.Background(), key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,14 @@
+//go:build js && wasm
+
+package index
+
+import "github.com/zkvault/zkvault/wasm/webcrypto"
+
+// Under js/wasm every test runs on the WebCrypto provider.
+func init() {
+	p, err := webcrypto.New()
+	if err != nil {
+		panic("webcrypto provider: " + err.Error())
+	}
+	testProvider = p
+}
