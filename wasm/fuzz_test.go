@@ -120,3 +120,31 @@ func FuzzDecryptBlob(f *testing.F) {
 		}
 	})
 }
+
+func FuzzOpenHandover(f *testing.F) {
+	var kf keyringFile
+	readVectors(f, "keyrings.json", &kf)
+	n := 0
+	for _, v := range kf.Vectors {
+		if v.Handover != "" {
+			f.Add(v.Handover)
+			n++
+		}
+	}
+	if n == 0 {
+		f.Fatal("no seeds")
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		s, err := OpenHandover(bg, native, kf.SpaceID, text)
+		switch o := outcome(err); o {
+		case "success":
+			// Whatever opens hands itself over again unchanged.
+			if again, err := s.HandoverKey(bg); err != nil || again != text {
+				t.Fatalf("opened keyring does not re-encode to its text (%v)", err)
+			}
+		case "incorrect key", "parse error":
+		default:
+			t.Fatalf("OpenHandover: %s", o)
+		}
+	})
+}

@@ -27,4 +27,10 @@ const (
 	// LabelGroupKey names an envelope context: a group's (queue's) private
 	// key sealed for a member or for the master.
 	LabelGroupKey = "zkvault/v2/group-key"
+	// LabelKeyringCheck is the first part of the HKDF info of a keyring's
+	// check value.
+	LabelKeyringCheck = "zkvault/v2/keyring-check"
+	// LabelSession is the first part of the associated data of a keyring
+	// sealed under a session key.
+	LabelSession = "zkvault/v2/session"
 )
