@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"testing"
-
 )
 
 // errorNames are the outcome names the known-answer vectors use.
