@@ -14,6 +14,16 @@
 // rather than byte slices so that a provider can import a key once and keep
 // it where script cannot read it.
 //
+// # Format
+//
+// AEAD output is ciphertext || 16-byte tag, as WebCrypto and crypto/cipher
+// produce it; the 12-byte nonce is the caller's to place. RSA public keys
+// travel as SubjectPublicKeyInfo DER and private keys as PKCS #8 DER, both
+// in their one canonical encoding (a provider refuses trailing bytes and
+// non-canonical DER, so each key has exactly one fingerprint: the SHA-256 of
+// its SPKI DER). RSA-OAEP ciphertexts are exactly 512 bytes. Section 1 of
+// docs/spec has the byte-level details.
+//
 // # Security
 //
 // A PrivateKey can decrypt but does not hand out its bytes, except through
