@@ -16,8 +16,11 @@ JS := jsbridge/js
 
 all: test
 
+# Builds the one binary and serves the dashboard and the API with the database in
+# ./data (flags or ZKVAULT_ADDR / ZKVAULT_DATA change that).
 run:
-	@echo "make run: nothing to serve yet (the server lands with the storage server issue)."
+	$(GO) build -o bin/zkvault ./cmd/zkvault
+	./bin/zkvault serve
 
 test: lint test-go test-wasm test-js test-browser
 

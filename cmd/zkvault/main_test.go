@@ -1,0 +1,367 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zkvault/zkvault/api"
+	"github.com/zkvault/zkvault/server/service"
+	"github.com/zkvault/zkvault/server/store/boltstore"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
+// binary builds zkvault once for the tests.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "zkvault-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "zkvault")
+		out, err := exec.Command(goTool(), "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// goTool is the go command that runs these tests.
+func goTool() string {
+	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
+		return p
+	}
+	return "go"
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+type child struct {
+	cmd    *exec.Cmd
+	addr   string
+	secret string
+	stderr *bytes.Buffer
+	done   chan error
+}
+
+// start runs `zkvault serve` on a free loopback port.
+func start(t *testing.T, data string, env ...string) *child {
+	t.Helper()
+	return startArgs(t, data, []string{"--addr", "127.0.0.1:0", "--data", data}, env...)
+}
+
+func startArgs(t *testing.T, data string, args []string, env ...string) *child {
+	t.Helper()
+	cmd := exec.Command(binary(t), append([]string{"serve"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	cmd.Stderr = c.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			line <- sc.Text()
+		}
+		close(line)
+		io.Copy(io.Discard, out)
+	}()
+	go func() { c.done <- cmd.Wait() }()
+	select {
+	case l, ok := <-line:
+		if !ok {
+			t.Fatalf("server did not start: %s", c.stderr)
+		}
+		c.addr = strings.TrimPrefix(strings.TrimSpace(l[strings.LastIndex(l, " ")+1:]), "http://")
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("server did not start in time: %s", c.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(data, service.AdminSecretFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.secret = strings.TrimSpace(string(b))
+	t.Cleanup(func() {
+		if c.cmd.ProcessState == nil {
+			c.cmd.Process.Kill()
+			<-c.done
+		}
+	})
+	return c
+}
+
+func (c *child) do(method, path string, body any) (int, []byte, error) {
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case io.Reader:
+		rd = b
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, "http://"+c.addr+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, err
+}
+
+var schema = api.Schema{Collection: "items", Fields: map[string]api.Field{
+	"body": {Type: api.TypeString, Encrypted: true},
+	"n":    {Type: api.TypeNumber, Filter: true},
+}}
+
+// TestCrash kills the server with SIGKILL in the middle of a long ingest,
+// many times, and checks after each kill that the database opens clean and
+// holds every record whose write was acknowledged.
+func TestCrash(t *testing.T) {
+	rounds := 20
+	if testing.Short() {
+		rounds = 3
+	}
+	data := t.TempDir()
+	var acked []string
+	payload := strings.Repeat("x", 900)
+	for round := 0; round < rounds; round++ {
+		c := start(t, data)
+		if round == 0 {
+			st, b, err := c.do("POST", "/api/v1/spaces", api.Space{ID: "s", Kind: api.KindVault, Schemas: []api.Schema{schema}})
+			if err != nil || st != 201 {
+				t.Fatalf("create space: %d %s %v", st, b, err)
+			}
+		}
+		killAt := time.Duration(100+rand.IntN(400)) * time.Millisecond
+		stop := make(chan struct{})
+		var mu sync.Mutex
+		var roundAcked []string
+		var wg sync.WaitGroup
+		for w := 0; w < 2; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for b := 0; ; b++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					var ids []string
+					var recs []api.Record
+					for i := 0; i < 100; i++ {
+						id := fmt.Sprintf("r%d-w%d-b%d-%d", round, w, b, i)
+						ids = append(ids, id)
+						recs = append(recs, api.Record{ID: id, Fields: map[string]json.RawMessage{
+							"body": json.RawMessage(`"` + payload + `"`), "n": json.RawMessage(fmt.Sprint(i))}})
+					}
+					st, body, err := c.do("POST", "/api/v1/spaces/s/collections/items/records", map[string]any{"records": recs})
+					if err != nil {
+						return // killed
+					}
+					var res service.UpsertResult
+					if st != 200 || json.Unmarshal(body, &res) != nil || res.Inserted != len(recs) {
+						t.Errorf("batch: %d %s", st, body)
+						return
+					}
+					mu.Lock()
+					roundAcked = append(roundAcked, ids...)
+					mu.Unlock()
+				}
+			}()
+		}
+		time.Sleep(killAt)
+		c.cmd.Process.Signal(syscall.SIGKILL)
+		<-c.done
+		close(stop)
+		wg.Wait()
+		acked = append(acked, roundAcked...)
+		if len(roundAcked) == 0 {
+			t.Logf("round %d: nothing acknowledged before the kill at %v", round, killAt)
+		}
+
+		// The database opens clean and holds every acknowledged record.
+		st, err := boltstore.Open(data, &boltstore.Options{Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatalf("round %d: reopen: %v", round, err)
+		}
+		if err := st.Check(); err != nil {
+			t.Fatalf("round %d: check: %v", round, err)
+		}
+		for _, id := range acked {
+			if _, err := st.Record(context.Background(), "s", "items", id); err != nil {
+				t.Fatalf("round %d: acknowledged record %s lost: %v", round, id, err)
+			}
+		}
+		st.Close()
+	}
+	t.Logf("%d rounds, %d acknowledged records, all present", rounds, len(acked))
+	if len(acked) == 0 {
+		t.Fatal("no write was ever acknowledged")
+	}
+}
+
+// TestGracefulShutdown: SIGTERM lets a request in flight finish.
+func TestGracefulShutdown(t *testing.T) {
+	data := t.TempDir()
+	c := start(t, data)
+	if st, b, err := c.do("POST", "/api/v1/spaces", api.Space{ID: "s", Kind: api.KindVault}); err != nil || st != 201 {
+		t.Fatalf("create space: %d %s %v", st, b, err)
+	}
+	pr, pw := io.Pipe()
+	type result struct {
+		status int
+		body   []byte
+		err    error
+	}
+	resc := make(chan result, 1)
+	go func() {
+		st, b, err := c.do("PUT", "/api/v1/spaces/s/blobs/slow", pr)
+		resc <- result{st, b, err}
+	}()
+	chunk := bytes.Repeat([]byte("z"), 64<<10)
+	pw.Write(chunk)
+	time.Sleep(200 * time.Millisecond)
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		time.Sleep(100 * time.Millisecond)
+		pw.Write(chunk)
+	}
+	pw.Close()
+	r := <-resc
+	if r.err != nil || r.status != 201 || !bytes.Contains(r.body, []byte(`"size":393216`)) {
+		t.Fatalf("upload in flight: %d %s %v", r.status, r.body, r.err)
+	}
+	select {
+	case err := <-c.done:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, c.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not exit")
+	}
+}
+
+func TestBackup(t *testing.T) {
+	data := t.TempDir()
+	c := start(t, data)
+	if st, b, err := c.do("POST", "/api/v1/spaces", api.Space{ID: "s", Kind: api.KindVault, Schemas: []api.Schema{schema}}); err != nil || st != 201 {
+		t.Fatalf("create space: %d %s %v", st, b, err)
+	}
+	out := filepath.Join(t.TempDir(), "live.db")
+	cmd := exec.Command(binary(t), "backup", "--data", data, out)
+	cmd.Env = append(os.Environ(), "ZKVAULT_ADDR="+c.addr)
+	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "/api/v1/backup") {
+		t.Fatalf("backup of a live server: %v\n%s", err, b)
+	}
+	check := func(file string) {
+		t.Helper()
+		dir := t.TempDir()
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, boltstore.DBFile), b, 0o600)
+		st, err := boltstore.Open(dir, &boltstore.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if _, err := st.Space(context.Background(), "s"); err != nil {
+			t.Fatalf("backup lacks the space: %v", err)
+		}
+	}
+	check(out)
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	<-c.done
+	// No server: the backup reads the data directory.
+	out2 := filepath.Join(t.TempDir(), "stopped.db")
+	cmd = exec.Command(binary(t), "backup", "--addr", c.addr, "--data", data, out2)
+	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "zkvault.db") {
+		t.Fatalf("backup of a stopped server: %v\n%s", err, b)
+	}
+	check(out2)
+}
+
+func TestHelpAndEnv(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"--help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "ZKVAULT_ADDR") {
+		t.Fatalf("--help: %d %s", code, out.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"serve", "--help"}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "ZKVAULT_DATA") || !strings.Contains(errb.String(), "127.0.0.1:8080") {
+		t.Fatalf("serve --help: %d %s", code, errb.String())
+	}
+	if code := run([]string{"bogus"}, &out, &errb); code != 2 {
+		t.Fatalf("unknown command: %d", code)
+	}
+	// The environment sets the flags; a flag wins over it.
+	data := t.TempDir()
+	c := startArgs(t, data, nil, "ZKVAULT_DATA="+data, "ZKVAULT_ADDR=127.0.0.1:0")
+	if st, _, err := c.do("GET", "/healthz", nil); err != nil || st != 200 {
+		t.Fatalf("healthz: %d %v", st, err)
+	}
+	for _, f := range []string{boltstore.DBFile, service.AdminSecretFile} {
+		fi, err := os.Stat(filepath.Join(data, f))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v %v", f, fi, err)
+		}
+	}
+	other := filepath.Join(t.TempDir(), "flag")
+	c2 := startArgs(t, other, []string{"--data", other}, "ZKVAULT_DATA="+data, "ZKVAULT_ADDR=127.0.0.1:0")
+	if st, _, err := c2.do("GET", "/api/v1/settings", nil); err != nil || st != 200 {
+		t.Fatalf("settings: %d %v", st, err)
+	}
+}

@@ -1,0 +1,423 @@
+package server_test
+
+// Benchmarks of the storage server; make bench reports their custom metrics
+// against bench/goals/server.json.
+//
+//	BenchmarkIngestHTTP     records/s: batches of 500 records of 1 KiB through
+//	                        HTTP on loopback into bbolt (validation, canonical
+//	                        JSON, indexes, one fsync'd transaction per batch)
+//	BenchmarkIngestBoltRaw  records/s: the same records as raw bbolt puts, one
+//	                        transaction per batch of 500
+//	BenchmarkIngestBoltRawIndexed  records/s: the same, plus the blind index,
+//	                        filter and time keys the server writes (the storage
+//	                        cost of the key layout alone)
+//	BenchmarkIndexLookup    p50-ms, p99-ms: blind-index lookups over HTTP at
+//	                        10 k and 1 M records (the 1 M database is built
+//	                        once and cached under os.TempDir())
+//	BenchmarkBlob1GiB       upload-MB/s, download-MB/s, peak-RSS-MiB: a 1 GiB
+//	                        blob through a child server process; the peak is
+//	                        the child's VmHWM from /proc (Linux)
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/zkvault/zkvault/api"
+	"github.com/zkvault/zkvault/server"
+	"github.com/zkvault/zkvault/server/service"
+	"github.com/zkvault/zkvault/server/store"
+	"github.com/zkvault/zkvault/server/store/boltstore"
+)
+
+const benchBatch = 500
+
+var benchSchema = api.Schema{
+	Collection: "messages",
+	Fields: map[string]api.Field{
+		"text":        {Type: api.TypeString, Encrypted: true},
+		"senderPhone": {Type: api.TypeString, Encrypted: true},
+		"chatId":      {Type: api.TypeString, Filter: true},
+		"timestamp":   {Type: api.TypeTime},
+	},
+	Indexes:   map[string]api.Index{"senderPhoneIndex": {Fields: []string{"senderPhone"}, Normalizer: api.NormPhone, Bits: 32}},
+	TimeField: "timestamp",
+}
+
+// benchRecord is a record of about size bytes of JSON.
+func benchRecord(i int, size int) api.Record {
+	pad := size - 260
+	if pad < 29 {
+		pad = 29
+	}
+	raw := make([]byte, pad*3/4)
+	rand.Read(raw)
+	text := base64.RawURLEncoding.EncodeToString(raw)
+	ph := make([]byte, 32)
+	rand.Read(ph)
+	return api.Record{
+		ID: fmt.Sprintf("msg-%010d", i),
+		Fields: map[string]json.RawMessage{
+			"text":        json.RawMessage(`"enc:v2:1:` + text + `"`),
+			"senderPhone": json.RawMessage(`"enc:v2:1:` + base64.RawURLEncoding.EncodeToString(ph) + `"`),
+			"chatId":      json.RawMessage(fmt.Sprintf(`"chat-%d"`, i%50)),
+			"timestamp":   json.RawMessage(strconv.Itoa(1700000000000 + i*1000)),
+		},
+		Index: map[string][]string{"senderPhoneIndex": {fmt.Sprintf("%08x", mrand.Uint32())}},
+	}
+}
+
+type benchServer struct {
+	url, admin string
+	st         *boltstore.Store
+	svc        *service.Service
+	close      func()
+}
+
+func newBenchServer(b *testing.B, dir string) *benchServer {
+	secret, _, err := service.LoadOrCreateAdminSecret(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := boltstore.Open(dir, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, err := service.New(service.Config{Store: st, AdminSecret: secret})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(server.New(server.Config{Service: svc}).Handler())
+	return &benchServer{url: hs.URL, admin: secret, st: st, svc: svc, close: func() {
+		hs.Close()
+		svc.Close()
+		st.Close()
+	}}
+}
+
+func (s *benchServer) post(b *testing.B, path string, body []byte) []byte {
+	req, _ := http.NewRequest("POST", s.url+path, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+s.admin)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	if res.StatusCode/100 != 2 {
+		b.Fatalf("POST %s: %d %s", path, res.StatusCode, out)
+	}
+	return out
+}
+
+func (s *benchServer) createSpace(b *testing.B) {
+	sp := api.Space{ID: "bench", Kind: api.KindVault, Encrypted: true, SecretVersion: 1,
+		Envelopes: []api.Envelope{passphraseEnvelope(1)}, Schemas: []api.Schema{benchSchema}}
+	body, _ := json.Marshal(sp)
+	s.post(b, "/api/v1/spaces", body)
+}
+
+// batchBody returns a batch request of benchBatch 1 KiB records starting at
+// id first, and the records' canonical bytes.
+func batchBody(first int) ([]byte, []api.Record) {
+	recs := make([]api.Record, benchBatch)
+	for i := range recs {
+		recs[i] = benchRecord(first+i, 1024)
+	}
+	body, _ := json.Marshal(map[string]any{"records": recs})
+	return body, recs
+}
+
+func BenchmarkIngestHTTP(b *testing.B) {
+	s := newBenchServer(b, b.TempDir())
+	defer s.close()
+	s.createSpace(b)
+	n := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		body, _ := batchBody(i * benchBatch)
+		b.SetBytes(int64(len(body)))
+		b.StartTimer()
+		var res service.UpsertResult
+		if err := json.Unmarshal(s.post(b, "/api/v1/spaces/bench/collections/messages/records", body), &res); err != nil || res.Inserted != benchBatch {
+			b.Fatalf("batch: %+v %v", res, err)
+		}
+		n += benchBatch
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
+}
+
+func BenchmarkIngestBoltRaw(b *testing.B) { benchBoltRaw(b, false) }
+
+// BenchmarkIngestBoltRawIndexed puts the same records with the same blind
+// index, filter and time keys the server keeps, straight into bbolt: the
+// storage cost of the key layout, without HTTP, JSON or validation.
+func BenchmarkIngestBoltRawIndexed(b *testing.B) { benchBoltRaw(b, true) }
+
+func benchBoltRaw(b *testing.B, indexed bool) {
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	bucket := []byte("records")
+	extra := [][]byte{[]byte("rindex"), []byte("rfilter"), []byte("rtime")}
+	db.Update(func(tx *bolt.Tx) error {
+		for _, n := range append(extra, bucket) {
+			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	n := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		body, recs := batchBody(i * benchBatch)
+		b.SetBytes(int64(len(body)))
+		vals := make([][]byte, len(recs))
+		for j := range recs {
+			vals[j], _ = json.Marshal(recs[j])
+		}
+		b.StartTimer()
+		err := db.Update(func(tx *bolt.Tx) error {
+			bk := tx.Bucket(bucket)
+			for j, r := range recs {
+				if err := bk.Put([]byte("bench\x00messages\x00"+r.ID), vals[j]); err != nil {
+					return err
+				}
+				if !indexed {
+					continue
+				}
+				var t8 [8]byte
+				ts, _ := strconv.ParseUint(string(r.Fields["timestamp"]), 10, 64)
+				binary.BigEndian.PutUint64(t8[:], ts^(1<<63))
+				keys := [][]byte{
+					[]byte("bench\x00messages\x00senderPhoneIndex\x00" + r.Index["senderPhoneIndex"][0] + "\x00" + r.ID),
+					[]byte("bench\x00messages\x00chatId\x00" + string(r.Fields["chatId"]) + "\x00" + string(t8[:]) + r.ID),
+					[]byte("bench\x00messages\x00" + string(t8[:]) + r.ID),
+				}
+				for k, key := range keys {
+					if err := tx.Bucket(extra[k]).Put(key, []byte{}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += benchBatch
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
+}
+
+// lookupDB returns a data directory holding a space with n records and the
+// index values it holds, built once and cached under os.TempDir().
+func lookupDB(b *testing.B, n int) (string, []string) {
+	const version = "v2"
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("zkvault-bench-lookup-%s-%d", version, n))
+	valuesFile := filepath.Join(dir, "values.txt")
+	if raw, err := os.ReadFile(valuesFile); err == nil {
+		return dir, strings.Fields(string(raw))
+	}
+	os.RemoveAll(dir)
+	start := time.Now()
+	s := newBenchServer(b, dir)
+	s.createSpace(b)
+	values := make([]string, 0, 10000)
+	const chunk = 100000
+	for first := 0; first < n; first += chunk {
+		writes := make([]store.RecordWrite, 0, chunk)
+		for i := first; i < min(first+chunk, n); i++ {
+			r := benchRecord(i, 300)
+			data, _ := json.Marshal(r)
+			v := r.Index["senderPhoneIndex"][0]
+			if len(values) < cap(values) && mrand.IntN(max(1, n/cap(values))) == 0 {
+				values = append(values, v)
+			}
+			ts, _ := strconv.ParseInt(string(r.Fields["timestamp"]), 10, 64)
+			writes = append(writes, store.RecordWrite{ID: r.ID, Data: data, Index: []store.IndexEntry{{Name: "senderPhoneIndex", Value: v}},
+				Filters: []store.FilterEntry{{Field: "chatId", Value: string(r.Fields["chatId"])}}, Time: ts, HasTime: true})
+		}
+		if _, err := s.st.UpsertRecords(context.Background(), "bench", "messages", writes); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s.close()
+	if err := os.WriteFile(valuesFile, []byte(strings.Join(values, "\n")), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("built %d records in %v (cached in %s)", n, time.Since(start), dir)
+	return dir, values
+}
+
+func BenchmarkIndexLookup(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		n    int
+	}{{"10k", 10_000}, {"1M", 1_000_000}} {
+		b.Run(tc.name, func(b *testing.B) {
+			dir, values := lookupDB(b, tc.n)
+			// A serving database is in the page cache: read it once so that
+			// the lookups measure the index, not the first touch of the disk.
+			if f, err := os.Open(filepath.Join(dir, boltstore.DBFile)); err == nil {
+				io.Copy(io.Discard, f)
+				f.Close()
+			}
+			s := newBenchServer(b, dir)
+			defer s.close()
+			client := &http.Client{}
+			get := func(v string) {
+				req, _ := http.NewRequest("GET", s.url+"/api/v1/spaces/bench/collections/messages/records?index=senderPhoneIndex&value="+v, nil)
+				req.Header.Set("Authorization", "Bearer "+s.admin)
+				res, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 || !bytes.Contains(body, []byte(v)) {
+					b.Fatalf("lookup %s: %d %.200s", v, res.StatusCode, body)
+				}
+			}
+			// Warm up: the page cache and the connection.
+			for i := 0; i < 200; i++ {
+				get(values[mrand.IntN(len(values))])
+			}
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				get(values[mrand.IntN(len(values))])
+				lat = append(lat, time.Since(t0))
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			q := func(p float64) float64 {
+				return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Nanoseconds()) / 1e6
+			}
+			b.ReportMetric(q(0.50), "p50-ms")
+			b.ReportMetric(q(0.99), "p99-ms")
+		})
+	}
+}
+
+// BenchmarkBlob1GiB streams a 1 GiB blob up to and down from a child server
+// process and reports the child's peak resident memory (VmHWM).
+func BenchmarkBlob1GiB(b *testing.B) {
+	if runtime.GOOS != "linux" {
+		b.Skip("reads /proc")
+	}
+	bin := filepath.Join(b.TempDir(), "zkvault")
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goBin); err != nil {
+		goBin = "go"
+	}
+	if out, err := exec.Command(goBin, "build", "-o", bin, "github.com/zkvault/zkvault/cmd/zkvault").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	const size = 1 << 30
+	var up, down time.Duration
+	var peak float64
+	for i := 0; i < b.N; i++ {
+		data := b.TempDir()
+		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data)
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(stdout)
+		if !sc.Scan() {
+			b.Fatal("server did not start")
+		}
+		go io.Copy(io.Discard, stdout)
+		addr := sc.Text()[strings.LastIndex(sc.Text(), " ")+1:]
+		secret, _ := os.ReadFile(filepath.Join(data, service.AdminSecretFile))
+		auth := "Bearer " + strings.TrimSpace(string(secret))
+		do := func(method, path string, body io.Reader, n int64) *http.Response {
+			req, _ := http.NewRequest(method, addr+path, body)
+			req.Header.Set("Authorization", auth)
+			if n > 0 {
+				req.ContentLength = n
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return res
+		}
+		sp, _ := json.Marshal(api.Space{ID: "s", Kind: api.KindVault})
+		do("POST", "/api/v1/spaces", bytes.NewReader(sp), int64(len(sp))).Body.Close()
+
+		t0 := time.Now()
+		res := do("PUT", "/api/v1/spaces/s/blobs/big", io.LimitReader(&pattern{}, size), size)
+		out, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 201 || !bytes.Contains(out, []byte(fmt.Sprintf(`"size":%d`, size))) {
+			b.Fatalf("upload: %d %s", res.StatusCode, out)
+		}
+		up += time.Since(t0)
+
+		t0 = time.Now()
+		res = do("GET", "/api/v1/spaces/s/blobs/big", nil, 0)
+		n, err := io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if err != nil || n != size {
+			b.Fatalf("download: %d bytes, %v", n, err)
+		}
+		down += time.Since(t0)
+
+		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+		for _, l := range strings.Split(string(status), "\n") {
+			if strings.HasPrefix(l, "VmHWM:") {
+				kb, _ := strconv.ParseFloat(strings.Fields(l)[1], 64)
+				peak = max(peak, kb/1024)
+			}
+		}
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}
+	mb := float64(size) * float64(b.N) / 1e6
+	b.ReportMetric(mb/up.Seconds(), "upload-MB/s")
+	b.ReportMetric(mb/down.Seconds(), "download-MB/s")
+	b.ReportMetric(peak, "peak-RSS-MiB")
+}
+
+// pattern is an endless cheap stream of pseudo-random bytes.
+type pattern struct{ off int }
+
+var patternBuf = func() []byte {
+	b := make([]byte, 1<<20+7)
+	rand.Read(b)
+	return b
+}()
+
+func (p *pattern) Read(b []byte) (int, error) {
+	n := copy(b, patternBuf[p.off:])
+	p.off = (p.off + n) % (len(patternBuf) - 1)
+	return n, nil
+}

@@ -1,0 +1,943 @@
+package kvstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/zkvault/zkvault/server/store"
+)
+
+// Store implements store.Store over a DB and Files.
+//
+// Log entries are not written in transactions of their own (each would cost
+// an fsync and hold the write lock): AppendLogs queues them and the next
+// write transaction of any kind carries them, or a background flush within
+// LogFlushInterval if no write comes. Entries queued in the last moments
+// before a crash can be lost; records cannot.
+type Store struct {
+	db    DB
+	files Files
+
+	mu      sync.Mutex
+	pending []store.LogEntry
+	stop    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+}
+
+// LogFlushInterval bounds how long a queued log entry waits for a write.
+const LogFlushInterval = time.Second
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a Store over db and files. The caller has created Buckets.
+func New(db DB, files Files) *Store {
+	s := &Store{db: db, files: files, stop: make(chan struct{}), stopped: make(chan struct{})}
+	go s.flusher()
+	return s
+}
+
+// DB returns the underlying database.
+func (s *Store) DB() DB { return s.db }
+
+// Close writes the queued log entries and closes the database.
+func (s *Store) Close() error {
+	s.once.Do(func() { close(s.stop) })
+	<-s.stopped
+	return s.db.Close()
+}
+
+func (s *Store) flusher() {
+	defer close(s.stopped)
+	t := time.NewTicker(LogFlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s.flushLogs()
+		case <-s.stop:
+			s.flushLogs()
+			return
+		}
+	}
+}
+
+// flushLogs writes the queued log entries, if any, in a transaction.
+func (s *Store) flushLogs() error {
+	s.mu.Lock()
+	n := len(s.pending)
+	s.mu.Unlock()
+	if n == 0 {
+		return nil
+	}
+	return s.update(func(Tx) error { return nil })
+}
+
+// update runs a write transaction that also carries the queued log entries.
+func (s *Store) update(fn func(Tx) error) error {
+	var taken []store.LogEntry
+	err := s.db.Update(func(tx Tx) error {
+		taken = nil
+		if err := fn(tx); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		taken = s.pending
+		s.pending = nil
+		s.mu.Unlock()
+		return writeLogs(tx, taken)
+	})
+	if err != nil && len(taken) > 0 {
+		// Not written: queue them again, in front.
+		s.mu.Lock()
+		s.pending = append(taken, s.pending...)
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func getJSON(b Bucket, k []byte, v any) error {
+	raw := b.Get(k)
+	if raw == nil {
+		return store.ErrNotFound
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("kvstore: corrupt value: %w", err)
+	}
+	return nil
+}
+
+func putJSON(b Bucket, k []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, raw)
+}
+
+// hasPrefixKey iterates keys under prefix from start (or prefix) forward.
+func scan(c Cursor, prefix, after []byte, fn func(k, v []byte) bool) {
+	var k, v []byte
+	if after != nil {
+		k, v = c.Seek(after)
+		if bytes.Equal(k, after) {
+			k, v = c.Next()
+		}
+	} else {
+		k, v = c.Seek(prefix)
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if !fn(k, v) {
+			return
+		}
+	}
+}
+
+// ---- settings
+
+var settingsKey = []byte("settings")
+
+func (s *Store) Settings(ctx context.Context) (store.Settings, error) {
+	var st store.Settings
+	err := s.db.View(func(tx Tx) error {
+		err := getJSON(tx.Bucket(bSettings), settingsKey, &st)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	return st, wrap("settings", err)
+}
+
+func (s *Store) PutSettings(ctx context.Context, st store.Settings) error {
+	return wrap("put settings", s.update(func(tx Tx) error {
+		return putJSON(tx.Bucket(bSettings), settingsKey, st)
+	}))
+}
+
+// ---- principals
+
+func (s *Store) CreatePrincipal(ctx context.Context, p store.Principal) error {
+	return wrap("create principal", s.update(func(tx Tx) error {
+		b := tx.Bucket(bPrincipals)
+		if b.Get([]byte(p.ID)) != nil {
+			return store.ErrExists
+		}
+		return putJSON(b, []byte(p.ID), p)
+	}))
+}
+
+func (s *Store) Principal(ctx context.Context, id string) (store.Principal, error) {
+	var p store.Principal
+	err := s.db.View(func(tx Tx) error {
+		return getJSON(tx.Bucket(bPrincipals), []byte(id), &p)
+	})
+	return p, wrap("principal", err)
+}
+
+func (s *Store) ListPrincipals(ctx context.Context, cursor string, limit int) ([]store.Principal, string, error) {
+	limit = store.ClampLimit(limit, 100)
+	after, err := decodeCursor(cursor, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []store.Principal
+	var next []byte
+	err = s.db.View(func(tx Tx) error {
+		var ierr error
+		scan(tx.Bucket(bPrincipals).Cursor(), nil, after, func(k, v []byte) bool {
+			if len(out) == limit {
+				next = []byte(out[len(out)-1].ID)
+				return false
+			}
+			var p store.Principal
+			if ierr = json.Unmarshal(v, &p); ierr != nil {
+				return false
+			}
+			out = append(out, p)
+			return true
+		})
+		return ierr
+	})
+	return out, encodeCursor(next), wrap("list principals", err)
+}
+
+func (s *Store) UpdatePrincipalKey(ctx context.Context, p store.Principal, expect uint32) error {
+	return wrap("update principal key", s.update(func(tx Tx) error {
+		b := tx.Bucket(bPrincipals)
+		var old store.Principal
+		if err := getJSON(b, []byte(p.ID), &old); err != nil {
+			return err
+		}
+		if old.KeyVersion != expect {
+			return store.ErrConflict
+		}
+		if old.PublicKey != "" {
+			h := store.PrincipalKey{KeyVersion: old.KeyVersion, PublicKey: old.PublicKey, Fingerprint: old.Fingerprint, ReplacedAt: p.UpdatedAt}
+			var kv [4]byte
+			kv[0], kv[1], kv[2], kv[3] = byte(old.KeyVersion>>24), byte(old.KeyVersion>>16), byte(old.KeyVersion>>8), byte(old.KeyVersion)
+			if err := putJSON(tx.Bucket(bKeyHist), cat(key(true, p.ID), kv[:]), h); err != nil {
+				return err
+			}
+		}
+		p.CreatedAt = old.CreatedAt
+		p.Kind = old.Kind
+		return putJSON(b, []byte(p.ID), p)
+	}))
+}
+
+func (s *Store) KeyHistory(ctx context.Context, id string) ([]store.PrincipalKey, error) {
+	var out []store.PrincipalKey
+	err := s.db.View(func(tx Tx) error {
+		if tx.Bucket(bPrincipals).Get([]byte(id)) == nil {
+			return store.ErrNotFound
+		}
+		var ierr error
+		scan(tx.Bucket(bKeyHist).Cursor(), key(true, id), nil, func(k, v []byte) bool {
+			var h store.PrincipalKey
+			if ierr = json.Unmarshal(v, &h); ierr != nil {
+				return false
+			}
+			out = append(out, h)
+			return true
+		})
+		return ierr
+	})
+	return out, wrap("key history", err)
+}
+
+// ---- members
+
+func (s *Store) PutMember(ctx context.Context, m store.Member) error {
+	return wrap("put member", s.update(func(tx Tx) error {
+		if err := putJSON(tx.Bucket(bMembers), key(false, m.Group, m.Member), m); err != nil {
+			return err
+		}
+		return tx.Bucket(bMemberOf).Put(key(false, m.Member, m.Group), []byte{})
+	}))
+}
+
+func (s *Store) DeleteMember(ctx context.Context, group, member string) error {
+	return wrap("delete member", s.update(func(tx Tx) error {
+		b := tx.Bucket(bMembers)
+		k := key(false, group, member)
+		if b.Get(k) == nil {
+			return store.ErrNotFound
+		}
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+		return tx.Bucket(bMemberOf).Delete(key(false, member, group))
+	}))
+}
+
+func (s *Store) Members(ctx context.Context, group string) ([]store.Member, error) {
+	var out []store.Member
+	err := s.db.View(func(tx Tx) error {
+		var ierr error
+		scan(tx.Bucket(bMembers).Cursor(), key(true, group), nil, func(k, v []byte) bool {
+			var m store.Member
+			if ierr = json.Unmarshal(v, &m); ierr != nil {
+				return false
+			}
+			out = append(out, m)
+			return true
+		})
+		return ierr
+	})
+	return out, wrap("members", err)
+}
+
+func (s *Store) GroupsOf(ctx context.Context, principal string) ([]string, error) {
+	var out []string
+	err := s.db.View(func(tx Tx) error {
+		p := key(true, principal)
+		scan(tx.Bucket(bMemberOf).Cursor(), p, nil, func(k, v []byte) bool {
+			out = append(out, string(k[len(p):]))
+			return true
+		})
+		return nil
+	})
+	return out, wrap("groups of", err)
+}
+
+// ---- spaces
+
+func (s *Store) CreateSpace(ctx context.Context, sp store.Space) error {
+	return wrap("create space", s.update(func(tx Tx) error {
+		b := tx.Bucket(bSpaces)
+		if b.Get([]byte(sp.ID)) != nil {
+			return store.ErrExists
+		}
+		sp.Rev = 1
+		if err := putJSON(b, []byte(sp.ID), sp); err != nil {
+			return err
+		}
+		part := tx.Bucket(bSpacePart)
+		for _, p := range sp.Participants() {
+			if err := part.Put(key(false, p, sp.ID), []byte{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+func (s *Store) Space(ctx context.Context, id string) (store.Space, error) {
+	var sp store.Space
+	err := s.db.View(func(tx Tx) error {
+		return getJSON(tx.Bucket(bSpaces), []byte(id), &sp)
+	})
+	return sp, wrap("space", err)
+}
+
+func (s *Store) UpdateSpace(ctx context.Context, sp store.Space) error {
+	return wrap("update space", s.update(func(tx Tx) error {
+		b := tx.Bucket(bSpaces)
+		var old store.Space
+		if err := getJSON(b, []byte(sp.ID), &old); err != nil {
+			return err
+		}
+		if old.Rev != sp.Rev {
+			return store.ErrConflict
+		}
+		sp.Rev++
+		sp.CreatedAt = old.CreatedAt
+		if err := putJSON(b, []byte(sp.ID), sp); err != nil {
+			return err
+		}
+		part := tx.Bucket(bSpacePart)
+		now := sp.Participants()
+		for _, p := range old.Participants() {
+			if !slices.Contains(now, p) {
+				if err := part.Delete(key(false, p, sp.ID)); err != nil {
+					return err
+				}
+			}
+		}
+		for _, p := range now {
+			if err := part.Put(key(false, p, sp.ID), []byte{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+func (s *Store) ListSpaces(ctx context.Context, principals []string, cursor string, limit int) ([]string, string, error) {
+	limit = store.ClampLimit(limit, 100)
+	after, err := decodeCursor(cursor, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	var ids []string
+	err = s.db.View(func(tx Tx) error {
+		if principals == nil {
+			scan(tx.Bucket(bSpaces).Cursor(), nil, after, func(k, v []byte) bool {
+				ids = append(ids, string(k))
+				return len(ids) <= limit
+			})
+			return nil
+		}
+		set := map[string]bool{}
+		for _, p := range principals {
+			pre := key(true, p)
+			var start []byte
+			if after != nil {
+				start = cat(pre, after)
+			}
+			n := 0
+			scan(tx.Bucket(bSpacePart).Cursor(), pre, start, func(k, v []byte) bool {
+				set[string(k[len(pre):])] = true
+				n++
+				return n <= limit
+			})
+		}
+		for id := range set {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		return nil
+	})
+	if err != nil {
+		return nil, "", wrap("list spaces", err)
+	}
+	next := ""
+	if len(ids) > limit {
+		ids = ids[:limit]
+		next = encodeCursor([]byte(ids[limit-1]))
+	}
+	return ids, next, nil
+}
+
+// ---- records
+
+func (s *Store) UpsertRecords(ctx context.Context, space, coll string, recs []store.RecordWrite) ([]store.Outcome, error) {
+	out := make([]store.Outcome, len(recs))
+	vals := make([][]byte, len(recs))
+	for i := range recs {
+		v, err := encodeRecord(&recs[i])
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+	err := s.update(func(tx Tx) error {
+		rb, ib, fb, tb := tx.Bucket(bRecords), tx.Bucket(bRIndex), tx.Bucket(bRFilter), tx.Bucket(bRTime)
+		for i := range recs {
+			w := &recs[i]
+			rk := key(false, space, coll, w.ID)
+			old := rb.Get(rk)
+			if old != nil {
+				ov, err := decodeRecord(old)
+				if err != nil {
+					return err
+				}
+				if bytes.Equal(ov.Data, w.Data) {
+					out[i] = store.Unchanged
+					continue
+				}
+				if err := removeEntries(ib, fb, tb, space, coll, w.ID, &ov); err != nil {
+					return err
+				}
+				out[i] = store.Updated
+			} else {
+				out[i] = store.Inserted
+			}
+			if err := rb.Put(rk, vals[i]); err != nil {
+				return err
+			}
+			if err := putEntries(ib, fb, tb, space, coll, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("upsert records", err)
+	}
+	return out, nil
+}
+
+var empty = []byte{}
+
+func putEntries(ib, fb, tb Bucket, space, coll string, w *store.RecordWrite) error {
+	for _, e := range w.Index {
+		if err := ib.Put(key(false, space, coll, e.Name, e.Value, w.ID), empty); err != nil {
+			return err
+		}
+	}
+	for _, e := range w.Filters {
+		if err := fb.Put(cat(key(true, space, coll, e.Field, e.Value), t8(w.Time), []byte(w.ID)), empty); err != nil {
+			return err
+		}
+	}
+	if w.HasTime {
+		if err := tb.Put(cat(key(true, space, coll), t8(w.Time), []byte(w.ID)), empty); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func removeEntries(ib, fb, tb Bucket, space, coll, id string, r *recordValue) error {
+	for _, e := range r.Index {
+		if err := ib.Delete(key(false, space, coll, e.Name, e.Value, id)); err != nil {
+			return err
+		}
+	}
+	for _, e := range r.Filters {
+		if err := fb.Delete(cat(key(true, space, coll, e.Field, e.Value), t8(r.Time), []byte(id))); err != nil {
+			return err
+		}
+	}
+	if r.HasTime {
+		if err := tb.Delete(cat(key(true, space, coll), t8(r.Time), []byte(id))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) Record(ctx context.Context, space, coll, id string) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(tx Tx) error {
+		v := tx.Bucket(bRecords).Get(key(false, space, coll, id))
+		if v == nil {
+			return store.ErrNotFound
+		}
+		d, err := recordData(v)
+		out = slices.Clone(d)
+		return err
+	})
+	return out, wrap("record", err)
+}
+
+func (s *Store) DeleteRecord(ctx context.Context, space, coll, id string) error {
+	return wrap("delete record", s.update(func(tx Tx) error {
+		rb := tx.Bucket(bRecords)
+		rk := key(false, space, coll, id)
+		v := rb.Get(rk)
+		if v == nil {
+			return store.ErrNotFound
+		}
+		r, err := decodeRecord(v)
+		if err != nil {
+			return err
+		}
+		if err := removeEntries(tx.Bucket(bRIndex), tx.Bucket(bRFilter), tx.Bucket(bRTime), space, coll, id, &r); err != nil {
+			return err
+		}
+		return rb.Delete(rk)
+	}))
+}
+
+func (s *Store) QueryRecords(ctx context.Context, q store.Query) ([][]byte, string, error) {
+	limit := store.ClampLimit(q.Limit, 100)
+	var (
+		bucket   []byte
+		prefix   []byte
+		timed    bool // keys end in t8 || id after prefix
+		idInline bool // records bucket itself
+	)
+	switch {
+	case q.Index != "":
+		bucket, prefix = bRIndex, key(true, q.Space, q.Collection, q.Index, q.IndexValue)
+	case q.Field != "":
+		bucket, prefix, timed = bRFilter, key(true, q.Space, q.Collection, q.Field, q.FieldValue), true
+	case q.TimeRange:
+		bucket, prefix, timed = bRTime, key(true, q.Space, q.Collection), true
+	default:
+		bucket, prefix, idInline = bRecords, key(true, q.Space, q.Collection), true
+	}
+	after, err := decodeCursor(q.Cursor, prefix)
+	if err != nil {
+		return nil, "", err
+	}
+	var lo, hi []byte
+	if timed && q.TimeRange {
+		lo, hi = cat(prefix, t8(q.From)), cat(prefix, t8(q.To))
+		if after != nil && bytes.Compare(after, lo) < 0 {
+			after = nil
+		}
+	}
+	var out [][]byte
+	var next []byte
+	err = s.db.View(func(tx Tx) error {
+		rb := tx.Bucket(bRecords)
+		c := tx.Bucket(bucket).Cursor()
+		var k, v []byte
+		switch {
+		case after != nil:
+			k, v = c.Seek(after)
+			if bytes.Equal(k, after) {
+				k, v = c.Next()
+			}
+		case lo != nil:
+			k, v = c.Seek(lo)
+		default:
+			k, v = c.Seek(prefix)
+		}
+		var last []byte
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if hi != nil && bytes.Compare(k, hi) >= 0 {
+				break
+			}
+			if len(out) == limit {
+				next = slices.Clone(last)
+				break
+			}
+			var rv []byte
+			if idInline {
+				rv = v
+			} else {
+				rest := k[len(prefix):]
+				if timed {
+					if len(rest) < 8 {
+						return errCorrupt
+					}
+					rest = rest[8:]
+				}
+				rv = rb.Get(key(false, q.Space, q.Collection, string(rest)))
+				if rv == nil {
+					return errCorrupt
+				}
+			}
+			d, err := recordData(rv)
+			if err != nil {
+				return err
+			}
+			out = append(out, slices.Clone(d))
+			last = k
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", wrap("query records", err)
+	}
+	return out, encodeCursor(next), nil
+}
+
+// ---- blobs
+
+type blobMeta struct {
+	store.BlobMeta
+	File string `json:"file"`
+}
+
+func (s *Store) PutBlob(ctx context.Context, meta store.BlobMeta, r io.Reader) (store.BlobMeta, error) {
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return meta, err
+	}
+	h := sha256.Sum256(key(false, meta.Space, meta.ID))
+	name := hex.EncodeToString(h[:]) + "-" + hex.EncodeToString(rnd[:])
+	size, sum, err := s.files.Create(name, r)
+	if err != nil {
+		return meta, wrap("put blob", err)
+	}
+	meta.Size, meta.SHA256 = size, sum
+	var oldFile string
+	err = s.update(func(tx Tx) error {
+		b := tx.Bucket(bBlobs)
+		k := key(false, meta.Space, meta.ID)
+		var old blobMeta
+		if err := getJSON(b, k, &old); err == nil {
+			oldFile = old.File
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return putJSON(b, k, blobMeta{BlobMeta: meta, File: name})
+	})
+	if err != nil {
+		s.files.Remove(name)
+		return meta, wrap("put blob", err)
+	}
+	if oldFile != "" {
+		s.files.Remove(oldFile)
+	}
+	return meta, nil
+}
+
+func (s *Store) blobMeta(space, id string) (blobMeta, error) {
+	var m blobMeta
+	err := s.db.View(func(tx Tx) error {
+		return getJSON(tx.Bucket(bBlobs), key(false, space, id), &m)
+	})
+	return m, err
+}
+
+func (s *Store) OpenBlob(ctx context.Context, space, id string) (store.BlobMeta, io.ReadSeekCloser, error) {
+	m, err := s.blobMeta(space, id)
+	if err != nil {
+		return store.BlobMeta{}, nil, wrap("open blob", err)
+	}
+	f, err := s.files.Open(m.File)
+	if err != nil {
+		return store.BlobMeta{}, nil, wrap("open blob", err)
+	}
+	return m.BlobMeta, f, nil
+}
+
+func (s *Store) DeleteBlob(ctx context.Context, space, id string) error {
+	var file string
+	err := s.update(func(tx Tx) error {
+		b := tx.Bucket(bBlobs)
+		k := key(false, space, id)
+		var m blobMeta
+		if err := getJSON(b, k, &m); err != nil {
+			return err
+		}
+		file = m.File
+		return b.Delete(k)
+	})
+	if err != nil {
+		return wrap("delete blob", err)
+	}
+	s.files.Remove(file)
+	return nil
+}
+
+// ---- tokens
+
+func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
+	return wrap("create token", s.update(func(tx Tx) error {
+		b, pb := tx.Bucket(bTokens), tx.Bucket(bTokPrefix)
+		if b.Get([]byte(t.Hash)) != nil || pb.Get([]byte(t.Prefix)) != nil {
+			return store.ErrExists
+		}
+		if err := pb.Put([]byte(t.Prefix), []byte(t.Hash)); err != nil {
+			return err
+		}
+		return putJSON(b, []byte(t.Hash), t)
+	}))
+}
+
+func (s *Store) TokenByHash(ctx context.Context, hash string) (store.Token, error) {
+	var t store.Token
+	err := s.db.View(func(tx Tx) error {
+		return getJSON(tx.Bucket(bTokens), []byte(hash), &t)
+	})
+	return t, wrap("token", err)
+}
+
+func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
+	var out []store.Token
+	err := s.db.View(func(tx Tx) error {
+		var ierr error
+		scan(tx.Bucket(bTokens).Cursor(), nil, nil, func(k, v []byte) bool {
+			var t store.Token
+			if ierr = json.Unmarshal(v, &t); ierr != nil {
+				return false
+			}
+			out = append(out, t)
+			return true
+		})
+		return ierr
+	})
+	slices.SortFunc(out, func(a, b store.Token) int { return int(a.CreatedAt - b.CreatedAt) })
+	return out, wrap("list tokens", err)
+}
+
+func (s *Store) RevokeToken(ctx context.Context, prefix string, at int64) error {
+	return wrap("revoke token", s.update(func(tx Tx) error {
+		h := tx.Bucket(bTokPrefix).Get([]byte(prefix))
+		if h == nil {
+			return store.ErrNotFound
+		}
+		b := tx.Bucket(bTokens)
+		var t store.Token
+		if err := getJSON(b, h, &t); err != nil {
+			return err
+		}
+		if t.RevokedAt == 0 {
+			t.RevokedAt = at
+		}
+		return putJSON(b, slices.Clone(h), t)
+	}))
+}
+
+// ---- logs
+
+func logBucket(kind string) ([]byte, error) {
+	switch kind {
+	case store.LogWrite:
+		return bLogWrite, nil
+	case store.LogRead:
+		return bLogRead, nil
+	}
+	return nil, fmt.Errorf("kvstore: unknown log kind %q", kind)
+}
+
+func (s *Store) AppendLogs(ctx context.Context, entries []store.LogEntry) error {
+	for _, e := range entries {
+		if _, err := logBucket(e.Kind); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	s.pending = append(s.pending, entries...)
+	s.mu.Unlock()
+	return nil
+}
+
+func writeLogs(tx Tx, entries []store.LogEntry) error {
+	for _, e := range entries {
+		name, _ := logBucket(e.Kind)
+		b := tx.Bucket(name)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := putJSON(b, cat(u64(uint64(e.Time)), u64(seq)), e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanBack iterates a bucket newest first from before the cursor.
+func scanBack(c Cursor, before []byte, fn func(k, v []byte) bool) {
+	var k, v []byte
+	if before == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Seek(before)
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+	}
+	for ; k != nil; k, v = c.Prev() {
+		if !fn(k, v) {
+			return
+		}
+	}
+}
+
+func (s *Store) ListLogs(ctx context.Context, kind, cursor string, limit int) ([]store.LogEntry, string, error) {
+	name, err := logBucket(kind)
+	if err != nil {
+		return nil, "", err
+	}
+	limit = store.ClampLimit(limit, 100)
+	before, err := decodeCursor(cursor, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.flushLogs(); err != nil {
+		return nil, "", wrap("list logs", err)
+	}
+	var out []store.LogEntry
+	var next []byte
+	err = s.db.View(func(tx Tx) error {
+		var ierr error
+		var last []byte
+		scanBack(tx.Bucket(name).Cursor(), before, func(k, v []byte) bool {
+			if len(out) == limit {
+				next = slices.Clone(last)
+				return false
+			}
+			var e store.LogEntry
+			if ierr = json.Unmarshal(v, &e); ierr != nil {
+				return false
+			}
+			out = append(out, e)
+			last = k
+			return true
+		})
+		return ierr
+	})
+	return out, encodeCursor(next), wrap("list logs", err)
+}
+
+// ---- login attempts
+
+func (s *Store) AddLoginAttempt(ctx context.Context, a store.LoginAttempt) error {
+	return wrap("add login attempt", s.update(func(tx Tx) error {
+		all := tx.Bucket(bLoginAll)
+		seq, err := all.NextSequence()
+		if err != nil {
+			return err
+		}
+		k := cat(u64(uint64(a.Time)), u64(seq))
+		if err := putJSON(all, k, a); err != nil {
+			return err
+		}
+		if a.Success {
+			return nil
+		}
+		return tx.Bucket(bLogin).Put(cat(key(true, a.Addr), k), []byte{1})
+	}))
+}
+
+func (s *Store) LoginFailures(ctx context.Context, addr string, since int64) (int, error) {
+	n := 0
+	err := s.db.View(func(tx Tx) error {
+		pre := key(true, addr)
+		c := tx.Bucket(bLogin).Cursor()
+		for k, _ := c.Seek(cat(pre, u64(uint64(since)))); k != nil && bytes.HasPrefix(k, pre); k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, wrap("login failures", err)
+}
+
+func (s *Store) ClearLoginFailures(ctx context.Context, addr string) error {
+	return wrap("clear login failures", s.update(func(tx Tx) error {
+		pre := key(true, addr)
+		b := tx.Bucket(bLogin)
+		var keys [][]byte
+		scan(b.Cursor(), pre, nil, func(k, v []byte) bool {
+			keys = append(keys, slices.Clone(k))
+			return true
+		})
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+func (s *Store) ListLoginAttempts(ctx context.Context, cursor string, limit int) ([]store.LoginAttempt, string, error) {
+	limit = store.ClampLimit(limit, 100)
+	before, err := decodeCursor(cursor, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []store.LoginAttempt
+	var next []byte
+	err = s.db.View(func(tx Tx) error {
+		var ierr error
+		var last []byte
+		scanBack(tx.Bucket(bLoginAll).Cursor(), before, func(k, v []byte) bool {
+			if len(out) == limit {
+				next = slices.Clone(last)
+				return false
+			}
+			var a store.LoginAttempt
+			if ierr = json.Unmarshal(v, &a); ierr != nil {
+				return false
+			}
+			out = append(out, a)
+			last = k
+			return true
+		})
+		return ierr
+	})
+	return out, encodeCursor(next), wrap("list login attempts", err)
+}
