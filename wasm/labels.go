@@ -33,4 +33,7 @@ const (
 	// LabelSession is the first part of the associated data of a keyring
 	// sealed under a session key.
 	LabelSession = "zkvault/v2/session"
+	// LabelRecordID is the first part of the HKDF info of a space's id key
+	// (Space.IDKey), which keys ids a client derives from content.
+	LabelRecordID = "zkvault/v2/record-id"
 )

@@ -366,3 +366,26 @@ func (s *Space) EnvelopeFor(ctx context.Context, r Recipient, v uint32) (api.Env
 	}
 	return e, nil
 }
+
+// IDKey returns the space's id key: HKDF-SHA256(S_oldest, none,
+// tuple(LabelRecordID, space id), 32), where S_oldest is the lowest secret
+// version in the keyring. A client keys the ids it derives from content
+// (record ids, blob ids) with it, so that ids are stable for the space, the
+// same on every import, and opaque to the server: an unkeyed content hash
+// would let the server confirm a guess of a record's content. It is
+// derived from the oldest version so that a rotation does not change the
+// ids of re-imported records.
+//
+// It is the one derived key the core hands out: it decrypts nothing, but
+// treat it as a secret of the space.
+func (s *Space) IDKey(ctx context.Context) ([]byte, error) {
+	vs := s.Versions()
+	if len(vs) == 0 {
+		return nil, fmt.Errorf("%w: the space is locked", ErrUnknownKeyVersion)
+	}
+	sv, err := s.version(vs[0])
+	if err != nil {
+		return nil, err
+	}
+	return s.p.HKDF(ctx, sv.secret, nil, tuple.Strings(LabelRecordID, s.id), 32)
+}
