@@ -46,6 +46,7 @@ test-browser:
 
 lint:
 	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm/... ./jsbridge/...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	 if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
@@ -57,8 +58,14 @@ bench:
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) ./scripts/fuzz.sh
 
+# The WebAssembly module and Go's wasm_exec.js, into the JS package.
 wasm:
-	@echo "make wasm: nothing to build yet (the module lands with the browser runtime issue)."
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(JS)/zkvault.wasm ./jsbridge
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(JS)/wasm_exec.js
+
+# An installable tarball of the JS package (@zkvault/zkvault), for embedding apps.
+pack: wasm
+	cd $(JS) && npm pack
 
 clean:
 	rm -rf bench/results

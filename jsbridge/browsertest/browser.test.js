@@ -12,7 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { buildFixture, readmeExamples } from "../js/test/helpers.js";
+import { writeFile } from "node:fs/promises";
+
+import { buildFixture, buildWasm, installEmbedExample, readmeExamples, vectorData, verifyNative } from "../js/test/helpers.js";
 import { serve } from "./server.js";
 
 // playwright-core is a devDependency of the package in ../js; it never downloads a
@@ -98,7 +100,8 @@ before(async () => {
   executablePath = findChromium();
   const fixture = await buildFixture();
   assert.ok(fixture, "Go is needed to build the readiness fixture");
-  server = await serve({ fixtureDir: fixture.dir, readmeExamples: await readmeExamples("browser") });
+  const wasm = await buildWasm();
+  server = await serve({ fixtureDir: fixture.dir, readmeExamples: await readmeExamples("browser"), wasmDir: wasm.dir });
   userDataDir = await mkdtemp(join(tmpdir(), "zkvault-chromium-"));
   await launch();
 });
@@ -271,6 +274,132 @@ test("README.md's browser examples run", TIMEOUT, async (t) => {
     });
   }
   await noViolations(page);
+});
+
+test("the API in Chromium: fields, per-item errors, passphrases, a contained panic", TIMEOUT, async () => {
+  const page = await open("/pages/api.html");
+  assert.equal(await step(page, "version"), "0.1.0");
+  assert.deepEqual(await step(page, "fields"), { text: "hello from Chromium", errors: ["parse", "incorrect_key"] });
+  assert.deepEqual(await step(page, "passphraseSpace"), { ok: true, wrong: "incorrect_key" });
+  assert.deepEqual(await step(page, "panic"), { codes: ["internal", "internal"], ok: true });
+  await noViolations(page);
+});
+
+test("the core's frozen vectors (made natively) open in Chromium", TIMEOUT, async (t) => {
+  const page = await open("/pages/api.html");
+  const results = await step(page, "vectors", await vectorData());
+  assert.ok(results.length > 100, `${results.length} vectors`);
+  for (const r of results) await t.test(`${r.file}: ${r.name}`, () => assert.ok(r.ok, r.detail));
+});
+
+test("values sealed in Chromium open natively", TIMEOUT, async () => {
+  const page = await open("/pages/api.html");
+  const out = await step(page, "sealForNative");
+  const dir = await mkdtemp(join(tmpdir(), "zkvault-native-"));
+  try {
+    const file = join(dir, "chromium.json");
+    await writeFile(file, JSON.stringify(out));
+    assert.match(await verifyNative("check", file), /open natively/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("an 8 MiB blob streams through encryption and decryption in bounded memory", TIMEOUT, async (t) => {
+  const page = await open("/pages/api.html");
+  const r = await step(page, "blob", 8);
+  t.diagnostic(`8 MiB encrypt+decrypt in Chromium: ${r.ms.toFixed(0)} ms, module memory +${(r.grew / 1048576).toFixed(1)} MiB`);
+  assert.equal(r.n, 8 << 20);
+  assert.ok(r.ok);
+  assert.ok(r.grew < 16 << 20, `module memory grew by ${r.grew}`);
+  assert.deepEqual(r.range, r.want);
+});
+
+test("a key pair in IndexedDB and a space in an expiring session survive a reload", TIMEOUT, async () => {
+  const page = await open("/pages/api.html");
+  const before = await step(page, "keysBeforeReload");
+  assert.equal(before.extractable, false);
+  await reload(page);
+  const after = await step(page, "keysAfterReload", before.ct, before.env);
+  assert.deepEqual(after, { a: "survives reloads", b: "survives reloads", fingerprint: before.fingerprint, handles: 0 });
+  assert.deepEqual(await (async () => {
+    const keys = await open("/pages/keys.html");
+    return step(keys, "records");
+  })(), { keys: [], sessions: [] });
+});
+
+test("the embedding example (examples/embed, installed from the tarball) encrypts a form for a passphrase and for a pasted public key", TIMEOUT, async (t) => {
+  const tmp = await mkdtemp(join(tmpdir(), "zkvault-embed-"));
+  const fixture = await buildFixture();
+  const app = await installEmbedExample(tmp);
+  const embed = await serve({ fixtureDir: fixture.dir, readmeExamples: [], appDir: app });
+  const page = await context.newPage();
+  try {
+    await page.goto(embed.origin + "/embed/");
+    await page.waitForSelector("body[data-ready=true]");
+    const form = { name: "Zoë Müller", email: "zoe@example.test", message: "Please call me back about the results. 🍝" };
+    const fill = async () => {
+      for (const [k, v] of Object.entries(form)) await page.fill(`#${k}`, v);
+    };
+    const opened = async () => {
+      await page.waitForSelector("#opened-message");
+      const out = {};
+      for (const k of Object.keys(form)) out[k] = await page.textContent(`#opened-${k}`);
+      return out;
+    };
+    const statusIs = (re) => page.waitForFunction((src) => new RegExp(src).test(document.getElementById("status").textContent), re.source);
+
+    await t.test("passphrase recipient", async () => {
+      await page.fill("#recipientPassphrase", "a passphrase only the reader knows");
+      await fill();
+      await page.click("#encrypt");
+      await statusIs(/^Encrypted for the passphrase/);
+      const sealed = JSON.parse(await page.inputValue("#sealed"));
+      assert.equal(sealed.space.envelopes[0].kind, "passphrase");
+      for (const k of Object.keys(form)) assert.match(sealed.fields[k], /^enc:v2:1:/);
+      assert.ok(!JSON.stringify(sealed).includes("Zoë"), "no plaintext in what is sent");
+
+      await page.fill("#readerPassphrase", "the wrong passphrase");
+      await page.click("#decrypt");
+      await statusIs(/^Failed: incorrect_key/);
+      await page.fill("#readerPassphrase", "a passphrase only the reader knows");
+      await page.click("#decrypt");
+      await statusIs(/^Decrypted/);
+      assert.deepEqual(await opened(), form);
+    });
+
+    await t.test("public key recipient, the reader's key pair kept in IndexedDB", async () => {
+      await page.click("#generate");
+      await statusIs(/^Key pair created/);
+      const pem = await page.inputValue("#myPublicKey");
+      assert.match(pem, /^-----BEGIN PUBLIC KEY-----/);
+      await page.check("input[name=mode][value=publicKey]");
+      await page.fill("#recipientPublicKey", pem);
+      form.message = "Second message, for the key.";
+      await fill();
+      await page.click("#encrypt");
+      await statusIs(/^Encrypted for the key/);
+      const sealed = JSON.parse(await page.inputValue("#sealed"));
+      assert.equal(sealed.space.envelopes[0].kind, "principal");
+
+      await page.reload(); // the key pair comes back from IndexedDB
+      await page.waitForSelector("body[data-ready=true]");
+      assert.equal(await page.inputValue("#myPublicKey"), pem);
+      await page.fill("#sealed", JSON.stringify(sealed));
+      await page.click("#decrypt");
+      await statusIs(/^Decrypted/);
+      assert.deepEqual(await opened(), form);
+
+      await page.click("#forget");
+      await statusIs(/^Key pair forgotten/);
+      await page.click("#decrypt");
+      await statusIs(/^Failed: .*create a key pair first/);
+    });
+  } finally {
+    await page.close();
+    await embed.close();
+    await rm(tmp, { recursive: true, force: true });
+  }
 });
 
 test("no page errors, and no failed requests but the one on purpose", () => {

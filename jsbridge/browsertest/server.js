@@ -8,7 +8,11 @@
 //
 //   /pkg/...            the package as npm pack ships it (src/, zkvault.wasm,
 //                       wasm_exec.js); the last two fall back to the readiness fixture
-//                       while jsbridge/js has no built module
+//                       while jsbridge/js has no built module; with wasmDir, the
+//                       module built by the suite from ./jsbridge instead
+//   /embed/...          an app directory (appDir), e.g. examples/embed with the
+//                       package installed in its node_modules
+//   /pkg/test/kit.js    the shared test kit (jsbridge/js/test/kit.js)
 //   /fixture/...        the readiness fixture (zkvault.wasm, wasm_exec.js)
 //   /fixture-octet/...  the same, with the wrong MIME type for .wasm
 //   /pages/...          the test pages (pages/)
@@ -52,9 +56,15 @@ async function exists(p) {
  * @param {{fixtureDir: string, readmeExamples: string[]}} opts
  * @returns {Promise<{origin: string, close: () => Promise<void>}>}
  */
-export async function serve({ fixtureDir, readmeExamples }) {
+export async function serve({ fixtureDir, readmeExamples, wasmDir, appDir }) {
   async function resolve(path) {
     let m;
+    if (wasmDir && (m = path.match(/^\/pkg\/(zkvault\.wasm|wasm_exec\.js)$/))) return { file: join(wasmDir, m[1]) };
+    if (path === "/pkg/test/kit.js") return { file: join(packageDir, "test", "kit.js") };
+    if (appDir && (m = path.match(/^\/embed\/(.*)$/))) {
+      const file = under(appDir, m[1] === "" ? "index.html" : m[1]);
+      return file && { file };
+    }
     if ((m = path.match(/^\/pkg\/(src\/[\w.-]+\.js|zkvault\.wasm|wasm_exec\.js)$/))) {
       const p = join(packageDir, m[1]);
       if (await exists(p)) return { file: p };

@@ -1,13 +1,5 @@
 // Type declarations for @zkvault/zkvault.
 
-/**
- * The API object the Go side hands over when it is ready. Its methods are declared
- * here as they are exported from jsbridge/main.go.
- */
-export interface ZkvaultAPI {
-  readonly [name: string]: unknown;
-}
-
 export interface LoadOptions {
   /**
    * Where zkvault.wasm is: a URL or string (fetched in browsers, read from disk for
@@ -34,8 +26,262 @@ export interface GoRuntime {
   run(instance: WebAssembly.Instance): Promise<void>;
 }
 
-/** Starts the WebAssembly module and resolves with its API once it is ready. */
-export function load(options?: LoadOptions): Promise<ZkvaultAPI>;
+/** Starts the WebAssembly module and resolves with the API once it is ready. */
+export function load(options?: LoadOptions): Promise<Zkvault>;
+
+/**
+ * Starts the WebAssembly module and resolves with the raw object zkvault.wasm hands
+ * over (the functions jsbridge/*.go exports), without the classes around it.
+ */
+export function loadModule(options?: LoadOptions): Promise<ZkvaultModule>;
+
+/** The raw object zkvault.wasm hands over. Use the classes instead. */
+export interface ZkvaultModule {
+  readonly version: string;
+  readonly [name: string]: unknown;
+}
+
+/** The stable codes of ZkvaultError. */
+export type ErrorCode =
+  /** wrong key or passphrase, or altered ciphertext (says no more, on purpose) */
+  | "incorrect_key"
+  /** a secret version the space's keyring does not hold */
+  | "unknown_key_version"
+  /** malformed ciphertext, envelope, keyring, PEM or identifier */
+  | "parse"
+  /** a damaged, truncated or moved blob */
+  | "corrupt"
+  /** passphrase KDF parameters above the maxima (refused before any work) */
+  | "work_factor"
+  /** passphrase KDF parameters below the minima */
+  | "weak_parameters"
+  /** a value above the format's maximum */
+  | "too_large"
+  /** the operation needs an extractable private key */
+  | "not_extractable"
+  /** a key of the wrong type, size or parameters (or a key pair that does not match) */
+  | "invalid_key"
+  /** a schema that breaks a rule, or a record that breaks its schema */
+  | "schema"
+  /** an argument of the wrong type or form */
+  | "invalid_argument"
+  /** a closed object: a forgotten space, a finished stream */
+  | "closed"
+  /** legacy: the value is not encrypted */
+  | "not_encrypted"
+  /** the operation was canceled */
+  | "canceled"
+  /** a bug in the module (a contained panic); the module goes on working */
+  | "internal";
+
+export const ERROR_CODES: readonly ErrorCode[];
+
+/** Every failure of the API: an Error with a stable code. Messages hold no secret. */
+export class ZkvaultError extends Error {
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions);
+  readonly name: "ZkvaultError";
+  readonly code: ErrorCode;
+}
+
+/** Passphrase KDF parameters; omitted ones take the defaults (Argon2id 64 MiB, t=3, p=4; PBKDF2 600,000). */
+export interface PassphraseParams {
+  kdf?: "argon2id" | "pbkdf2";
+  memoryKiB?: number;
+  time?: number;
+  parallelism?: number;
+  iterations?: number;
+  /** Salt length in bytes, 16..64. Default 16. */
+  saltSize?: number;
+  /** Tests only: lets parameters below the minima through. */
+  insecureAllowWeak?: boolean;
+}
+
+/** A passphrase: an identity that opens passphrase envelopes and a recipient that seals them. */
+export class Passphrase {
+  constructor(passphrase: string, params?: PassphraseParams);
+  readonly params: PassphraseParams | undefined;
+}
+
+/** A principal as the server stores it (api.Principal). */
+export interface Principal {
+  id: string;
+  kind: string;
+  /** base64url SubjectPublicKeyInfo DER */
+  public_key: string;
+  /** lowercase hex SHA-256 of the DER */
+  fingerprint: string;
+  key_version: number;
+  /** base64url passphrase envelope of the private key */
+  sealed_key?: string;
+}
+
+/** One wrapped secret version (api.Envelope). */
+export interface Envelope {
+  kind: "principal" | "passphrase";
+  principal?: string;
+  fingerprint?: string;
+  key_version?: number;
+  secret_version: number;
+  /** base64url binary envelope */
+  data: string;
+}
+
+/** A space as the server stores it (api.Space); openSpace needs id and envelopes. */
+export interface StoredSpace {
+  id: string;
+  kind?: string;
+  encrypted?: boolean;
+  secret_version?: number;
+  meta?: Record<string, string>;
+  envelopes: Envelope[];
+  [field: string]: unknown;
+}
+
+/** A collection schema (api.Schema). */
+export interface Schema {
+  collection: string;
+  [field: string]: unknown;
+}
+
+/** A record as stored and sent (api.Record). */
+export interface StoredRecord {
+  id: string;
+  fields: Record<string, unknown>;
+  index?: Record<string, string[]>;
+}
+
+export interface OpenedRecord {
+  id: string;
+  fields: Record<string, unknown>;
+  /** Why each field that did not open could not be read. */
+  errors: Record<string, ZkvaultError>;
+}
+
+export interface RecordOptions {
+  /** Region (ISO 3166-1 alpha-2) of phone numbers written without a country code. */
+  region?: string;
+}
+
+export interface FieldRef {
+  collection: string;
+  recordId: string;
+  field: string;
+}
+
+export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+export type Recipient = Passphrase | Principal | KeyPair;
+export type Identity = Passphrase | KeyPair;
+
+export interface GenerateOptions {
+  keyVersion?: number;
+  /** Principal kind for `principal` (default "user"). */
+  kind?: string;
+  /** Also seal the private key under a passphrase (sealedKey, principal). */
+  seal?: { principalId: string; passphrase: Passphrase };
+  /** Also write the offline backup (sealedPEM). */
+  backup?: { principalId: string; passphrase: Passphrase };
+  /** A queue's key: also seal it as group groupId's key for each recipient (sealedGroupKeys). */
+  group?: { groupId: string; recipients: Recipient[] };
+}
+
+/** Where readBlobRange reads the stored blob from. */
+export interface BlobSource {
+  /** Size of the stored blob (header included). */
+  size: number;
+  /** Returns (a promise of) the stored bytes [offset, offset+length). */
+  read(offset: number, length: number): Uint8Array | Promise<Uint8Array>;
+}
+
+/** The API load() resolves with. */
+export class Zkvault {
+  private constructor();
+  readonly version: string;
+  schemas(): Promise<Schema[]>;
+  createSpace(id: string): Promise<Space>;
+  openSpace(space: StoredSpace, identity: Identity): Promise<Space>;
+  openHandover(spaceId: string, text: string): Promise<Space>;
+  openSealedSpace(spaceId: string, key: CryptoKey, sealed: Uint8Array): Promise<Space>;
+  generateKeyPair(options?: GenerateOptions): Promise<KeyPair>;
+  keyPairFromCryptoKeys(privateKey: CryptoKey, publicKey: CryptoKey, keyVersion?: number): Promise<KeyPair>;
+  openSealedKey(options: { sealedKey: string; passphrase: Passphrase; principalId: string; keyVersion?: number }): Promise<KeyPair>;
+  importSealedPEM(pem: string, passphrase: Passphrase): Promise<KeyPair>;
+  openGroupKey(identity: Identity, sealedKey: string, groupId: string, keyVersion?: number): Promise<KeyPair>;
+  resealGroupKey(identity: Identity, sealedKey: string, groupId: string, keyVersion: number, recipients: Recipient[]): Promise<string[]>;
+  principalFromPublicKey(publicKey: string, options?: { id?: string; kind?: string; keyVersion?: number }): Promise<Principal>;
+  fingerprint(publicKey: string): Promise<{ fingerprint: string; fingerprintGrouped: string }>;
+  inspectEnvelope(data: string | Envelope): Promise<{ kind: 1 | 2 | 3; fingerprint?: string; keyVersion?: number; params?: PassphraseParams }>;
+  legacyKeys(passphrase: Passphrase): Promise<LegacyKeys>;
+  legacyNormalize(kind: "phone" | "name" | "contact", value: string): Promise<string>;
+  stats(): Promise<{ handles: number; memoryBytes: number; heapBytes: number }>;
+  /** Calls a raw export of the module (tests). */
+  call(name: string, ...args: unknown[]): Promise<any>;
+}
+
+/** An unlocked space. Its secrets stay in the module until forget(). */
+export class Space {
+  private constructor();
+  readonly id: string;
+  readonly versions: number[];
+  readonly currentVersion: number;
+  sealFields(items: (FieldRef & { value: string | Bytes; pad?: boolean })[]): Promise<({ ciphertext: string; error?: undefined } | { error: ZkvaultError; ciphertext?: undefined })[]>;
+  openFields(items: (FieldRef & { ciphertext: string })[]): Promise<({ value: Uint8Array; text: string; error?: undefined } | { error: ZkvaultError; value?: undefined; text?: undefined })[]>;
+  sealField(ref: FieldRef & { pad?: boolean }, value: string | Bytes): Promise<string>;
+  openField(ref: FieldRef, ciphertext: string): Promise<Uint8Array>;
+  sealRecords(schema: string | Schema, records: { id: string; fields: Record<string, unknown> }[], options?: RecordOptions): Promise<({ record: StoredRecord; error?: undefined } | { error: ZkvaultError; record?: undefined })[]>;
+  sealRecord(schema: string | Schema, id: string, fields: Record<string, unknown>, options?: RecordOptions): Promise<StoredRecord>;
+  openRecords(schema: string | Schema, records: StoredRecord[]): Promise<(OpenedRecord | { error: ZkvaultError })[]>;
+  openRecord(schema: string | Schema, record: StoredRecord): Promise<OpenedRecord>;
+  indexValuesBatch(schema: string | Schema, queries: { index: string; value: string | string[] }[], options?: RecordOptions): Promise<({ values: string[]; error?: undefined } | { error: ZkvaultError; values?: undefined })[]>;
+  indexValues(schema: string | Schema, index: string, value: string | string[], options?: RecordOptions): Promise<string[]>;
+  matches(schema: string | Schema, index: string, opened: OpenedRecord, value: string | string[], options?: RecordOptions): Promise<boolean>;
+  envelope(recipient: Recipient, options?: { version?: number; principalId?: string }): Promise<Envelope>;
+  envelopes(recipient: Recipient, options?: { principalId?: string }): Promise<Envelope[]>;
+  addEnvelope(envelope: Envelope, identity: Identity): Promise<void>;
+  rotate(): Promise<number>;
+  setCurrent(version: number): Promise<void>;
+  sealKeyring(key: CryptoKey): Promise<Uint8Array>;
+  blobEncryptor(blobId: string): TransformStream<Bytes, Uint8Array>;
+  blobDecryptor(blobId: string): TransformStream<Bytes, Uint8Array>;
+  encryptBlob(blobId: string, source: ReadableStream<Bytes> | Blob | Bytes): ReadableStream<Uint8Array>;
+  decryptBlob(blobId: string, source: ReadableStream<Bytes> | Blob | Bytes): ReadableStream<Uint8Array>;
+  readBlobRange(blobId: string, source: BlobSource | Blob, offset: number, length: number): Promise<Uint8Array>;
+  forget(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** An RSA-4096 key pair; the private key is a non-extractable CryptoKey. */
+export class KeyPair {
+  private constructor();
+  readonly privateKey: CryptoKey;
+  readonly publicKey: CryptoKey;
+  readonly keyVersion: number;
+  readonly fingerprint: string;
+  readonly fingerprintGrouped: string;
+  /** base64url SubjectPublicKeyInfo DER */
+  readonly spki: string;
+  readonly publicKeyPEM: string;
+  /** With generateKeyPair({seal}): the private key under the passphrase, base64url. */
+  readonly sealedKey?: string;
+  /** With generateKeyPair({backup}): the offline backup PEM. */
+  readonly sealedPEM?: string;
+  /** With generateKeyPair({seal}): the api.Principal to upload. */
+  readonly principal?: Principal;
+  /** With importSealedPEM: the principal the backup names. */
+  readonly principalId?: string;
+  /** With generateKeyPair({group}): the key sealed for each recipient, base64url. */
+  readonly sealedGroupKeys?: string[];
+  principalFor(id: string, kind?: string): Promise<Principal>;
+  close(): Promise<void>;
+}
+
+/** The two keys of a legacy (enc:v1) vault. */
+export class LegacyKeys {
+  private constructor();
+  decrypt(values: (string | Uint8Array)[]): Promise<({ value: Uint8Array; text: string; error?: undefined } | { error: ZkvaultError; value?: undefined; text?: undefined })[]>;
+  index(normalised: string[]): Promise<string[]>;
+  close(): Promise<void>;
+}
 
 /** Environment variable through which Go learns the name of the ready callback. */
 export const READY_ENV: "ZKVAULT_READY";
@@ -114,6 +360,13 @@ export class ExpiringSession {
   store(value: Uint8Array | CryptoKey): Promise<number>;
   /** What the session holds, or null when there is none or it has expired. */
   load(): Promise<Uint8Array | CryptoKey | null>;
+  /**
+   * Starts or restarts the session with an unlocked space: its keyring, sealed by the
+   * module under a fresh non-extractable key. Resolves with the expiry time.
+   */
+  storeSpace(space: Space): Promise<number>;
+  /** The space again (unlocked in the module), or null when there is none or it has expired. */
+  loadSpace(zk: Zkvault): Promise<Space | null>;
   /** Milliseconds left; 0 when there is no session. */
   timeLeft(): Promise<number>;
   /** Ends the session now. */

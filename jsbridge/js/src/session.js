@@ -8,6 +8,9 @@
 //   stored as it is, a non-extractable CryptoKey. Once the expiry has passed, the
 //   next load or timeLeft deletes the record (wrapping key and ciphertext together, in
 //   one operation) and reports nothing; lock deletes it at once.
+//   An unlocked space is stored with storeSpace: its keyring is sealed by the Go module
+//   under the session key (Space.sealKeyring), so its secrets never exist in JavaScript,
+//   and loadSpace unlocks it again in the module.
 //
 // RememberedDevice: "remember this browser". A non-extractable private key kept in the
 //   KeyStore until forget() (logout, or the user un-ticks the box).
@@ -111,6 +114,43 @@ export class ExpiringSession {
   }
 
   /**
+   * Starts (or restarts) the session with an unlocked space. The space's keyring is
+   * sealed inside the module (space.sealKeyring) under a fresh non-extractable
+   * AES-256-GCM key stored beside it: no secret byte is ever in JavaScript, and at
+   * rest there is only the sealed keyring and a key that script cannot read.
+   * @param {import("./zkvault.js").Space} space
+   * @returns {Promise<number>} the expiry time, in milliseconds since the epoch
+   */
+  async storeSpace(space) {
+    if (typeof space?.sealKeyring !== "function") throw new TypeError("zkvault: storeSpace needs a Space");
+    const expiresAt = this.#now() + this.#ttlMs;
+    const wrappingKey = await subtle().generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+    const sealed = await space.sealKeyring(wrappingKey);
+    await this.#backend.put(this.#name, { v: RECORD_VERSION, kind: "space", spaceId: space.id, wrappingKey, sealed, expiresAt });
+    return expiresAt;
+  }
+
+  /**
+   * The space this session holds, unlocked again in the module, or null if there is
+   * none or it has expired. A record that fails to open is deleted and reported.
+   * @param {import("./zkvault.js").Zkvault} zk the loaded API
+   * @returns {Promise<import("./zkvault.js").Space | null>}
+   */
+  async loadSpace(zk) {
+    const record = await this.#live();
+    if (record === null) return null;
+    if (record.kind === "space") {
+      try {
+        return await zk.openSealedSpace(record.spaceId, record.wrappingKey, record.sealed);
+      } catch {
+        // Fall through: tampered or corrupt.
+      }
+    }
+    await this.lock();
+    throw new Error("zkvault: the stored session could not be read and has been removed; unlock again");
+  }
+
+  /**
    * What the session holds, or null if there is none or it has expired (an expired
    * one is deleted). A stored record that fails to decrypt is deleted and reported.
    * @returns {Promise<Uint8Array | CryptoKey | null>}
@@ -118,6 +158,7 @@ export class ExpiringSession {
   async load() {
     const record = await this.#live();
     if (record === null) return null;
+    if (record.kind === "space") throw new TypeError("zkvault: this session holds a space: use loadSpace(zk)");
     if (record.kind === "key") {
       try {
         return checkNonExtractable(record.key, "session key");

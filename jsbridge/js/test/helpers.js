@@ -2,7 +2,7 @@
 
 import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
-import { access, copyFile, mkdtemp, readFile } from "node:fs/promises";
+import { access, copyFile, cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,4 +71,85 @@ export function buildFixture() {
 export async function readmeExamples(kind) {
   const md = await readFile(join(packageDir, "README.md"), "utf8");
   return [...md.matchAll(new RegExp("^```js test:" + kind + "\\n([\\s\\S]*?)^```", "gm"))].map((m) => m[1]);
+}
+
+let wasmBuild;
+
+/**
+ * Builds the real module (./jsbridge, the same command as `make wasm`) into a
+ * temporary directory beside the matching wasm_exec.js, once per process. Resolves
+ * with {dir, wasm, wasmExec} (paths), or null when there is no Go toolchain.
+ */
+export function buildWasm() {
+  wasmBuild ??= (async () => {
+    const fx = await buildFixture(); // also finds wasm_exec.js
+    if (!fx) return null;
+    const dir = await mkdtemp(join(tmpdir(), "zkvault-wasm-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const wasm = join(dir, "zkvault.wasm");
+    await run("go", ["build", "-trimpath", "-ldflags=-s -w", "-o", wasm, "./jsbridge"], {
+      cwd: repoRoot,
+      env: { ...process.env, GOOS: "js", GOARCH: "wasm" },
+    });
+    const wasmExec = join(dir, "wasm_exec.js");
+    await copyFile(fx.wasmExec, wasmExec);
+    return { dir, wasm, wasmExec };
+  })();
+  return wasmBuild;
+}
+
+/** Runs jsbridge/internal/verify natively; resolves with its stdout. */
+export async function verifyNative(...args) {
+  const { stdout } = await run("go", ["run", "./jsbridge/internal/verify", ...args], { cwd: repoRoot });
+  return stdout;
+}
+
+/** The frozen vectors and test keys of the core, for the shared kit (kit.js). */
+export async function vectorData() {
+  const dir = join(repoRoot, "wasm", "testdata");
+  const data = {};
+  for (const f of ["fields", "envelopes", "records", "blobs", "keyrings"]) {
+    data[f] = JSON.parse(await readFile(join(dir, `${f}.json`), "utf8"));
+  }
+  data.pems = {};
+  for (const k of ["rsa4096-1", "rsa4096-2", "rsa4096-3"]) data.pems[k] = await readFile(join(dir, `${k}.pk8.pem`), "utf8");
+  data.otherHandover = (await verifyNative("handover", "vault-other")).trim();
+  return data;
+}
+
+/**
+ * Copies the package's sources into tmp/pkg as `npm pack` would see them, with
+ * the module of build ({wasm, wasmExec}, or null for none). Resolves with the path.
+ */
+export async function stagePackage(tmp, build) {
+  const pkg = join(tmp, "pkg");
+  await mkdir(pkg);
+  for (const f of ["package.json", "index.d.ts", "README.md", ".gitignore"]) await copyFile(join(packageDir, f), join(pkg, f));
+  for (const d of ["src", "scripts"]) await cp(join(packageDir, d), join(pkg, d), { recursive: true });
+  if (build) {
+    await copyFile(build.wasm, join(pkg, "zkvault.wasm"));
+    await copyFile(build.wasmExec, join(pkg, "wasm_exec.js"));
+  }
+  return pkg;
+}
+
+const npm = (args, cwd) => run("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd });
+
+/**
+ * A copy of examples/embed in tmp/embed with the package (built from the sources, with
+ * the real module) installed from its tarball, as a third-party app installs it.
+ * Resolves with the app directory.
+ */
+export async function installEmbedExample(tmp) {
+  const build = await buildWasm();
+  const pkg = await stagePackage(tmp, build);
+  const { stdout } = await npm(["pack", "--json", "--pack-destination", tmp], pkg);
+  const [{ filename }] = JSON.parse(stdout.slice(stdout.indexOf("[")));
+  const app = join(tmp, "embed");
+  await cp(join(repoRoot, "examples", "embed"), app, { recursive: true, filter: (src) => !src.includes("node_modules") });
+  const manifest = JSON.parse(await readFile(join(app, "package.json"), "utf8"));
+  manifest.dependencies["@zkvault/zkvault"] = `file:${join(tmp, filename)}`;
+  await writeFile(join(app, "package.json"), JSON.stringify(manifest, null, 2));
+  await npm(["install", "--offline"], app);
+  return app;
 }

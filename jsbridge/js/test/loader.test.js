@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 
-import { DEFAULT_READY_TIMEOUT_MS, load, READY_ENV, READY_PREFIX } from "../src/index.js";
+import { DEFAULT_READY_TIMEOUT_MS, loadModule as load, READY_ENV, READY_PREFIX } from "../src/index.js";
 import { buildFixture } from "./helpers.js";
 
 // The smallest valid module: magic and version, no sections.

@@ -1,19 +1,19 @@
 // The package as an app gets it: `npm pack`, install the tarball into an empty app,
 // import "@zkvault/zkvault", and run README.md's Node examples (```js test:node blocks)
-// there. zkvault.wasm is the readiness fixture until jsbridge/main.go exists.
+// there, against the real zkvault.wasm built from ./jsbridge.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { copyFile, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { promisify } from "node:util";
 
-import { buildFixture, packageDir, readmeExamples } from "./helpers.js";
+import { buildWasm, readmeExamples, stagePackage } from "./helpers.js";
 
 const run = promisify(execFile);
 const npm = (args, cwd) => run("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd });
-const fixture = await buildFixture();
+const fixture = await buildWasm();
 const temps = [];
 const tempDir = async () => {
   const d = await mkdtemp(join(tmpdir(), "zkvault-pack-"));
@@ -22,26 +22,14 @@ const tempDir = async () => {
 };
 after(() => Promise.all(temps.map((d) => rm(d, { recursive: true, force: true }))));
 
-async function stagePackage(tmp, withWasm) {
-  const pkg = join(tmp, "pkg");
-  await mkdir(pkg);
-  for (const f of ["package.json", "index.d.ts", "README.md", ".gitignore"]) await copyFile(join(packageDir, f), join(pkg, f));
-  for (const d of ["src", "scripts"]) await cp(join(packageDir, d), join(pkg, d), { recursive: true });
-  if (withWasm) {
-    await copyFile(fixture.wasm, join(pkg, "zkvault.wasm"));
-    await copyFile(fixture.wasmExec, join(pkg, "wasm_exec.js"));
-  }
-  return pkg;
-}
-
 test("npm pack refuses to pack without zkvault.wasm", async () => {
-  const pkg = await stagePackage(await tempDir(), false);
+  const pkg = await stagePackage(await tempDir(), null);
   await assert.rejects(npm(["pack", "--dry-run"], pkg), /make wasm/);
 });
 
 test("npm pack makes a tarball that installs and runs the README's Node examples", { skip: fixture ? false : "no Go toolchain" }, async () => {
   const tmp = await tempDir();
-  const pkg = await stagePackage(tmp, true);
+  const pkg = await stagePackage(tmp, fixture);
   const { stdout } = await npm(["pack", "--json", "--pack-destination", tmp], pkg);
   const [{ filename, files }] = JSON.parse(stdout.slice(stdout.indexOf("[")));
   assert.deepEqual(files.map((f) => f.path).sort(), [
@@ -53,6 +41,7 @@ test("npm pack makes a tarball that installs and runs the README's Node examples
     "src/keystore.js",
     "src/loader.js",
     "src/session.js",
+    "src/zkvault.js",
     "wasm_exec.js",
     "zkvault.wasm",
   ]);

@@ -12,11 +12,49 @@ import {
   userKeyName,
   type Backend,
   type KeyEntry,
-  type ZkvaultAPI,
+  Passphrase,
+  ZkvaultError,
+  loadModule,
+  type Envelope,
+  type ErrorCode,
+  type KeyPair,
+  type Space,
+  type Zkvault,
+  type ZkvaultModule,
 } from "@zkvault/zkvault";
 
 export async function example(): Promise<void> {
-  const zk: ZkvaultAPI = await load({ wasm: new URL("https://example.test/zkvault.wasm"), timeoutMs: 5000 });
+  const zk: Zkvault = await load({ wasm: new URL("https://example.test/zkvault.wasm"), timeoutMs: 5000 });
+  const raw: ZkvaultModule = await loadModule();
+  void raw.version;
+
+  const space: Space = await zk.createSpace("vault-1");
+  const [sealed] = await space.sealFields([{ collection: "c", recordId: "r", field: "f", value: "v", pad: true }]);
+  if (sealed.error) {
+    const code: ErrorCode = sealed.error.code;
+    void code;
+  } else {
+    const ct: string = sealed.ciphertext;
+    const [opened] = await space.openFields([{ collection: "c", recordId: "r", field: "f", ciphertext: ct }]);
+    if (!opened.error) void (opened.text.length + opened.value.length);
+  }
+  const env: Envelope = await space.envelope(new Passphrase("p", { kdf: "pbkdf2" }));
+  const kp: KeyPair = await zk.generateKeyPair({ seal: { principalId: "u", passphrase: new Passphrase("p") } });
+  const principal = await zk.principalFromPublicKey(kp.publicKeyPEM, { id: "u" });
+  await space.envelope(principal);
+  const s2 = await zk.openSpace({ id: "vault-1", envelopes: [env] }, kp);
+  const rec = await s2.sealRecord("whatsapp_messages", "wa-1", { text: "hi" }, { region: "CH" });
+  const back = await s2.openRecord("whatsapp_messages", rec);
+  void back.errors;
+  const stream: ReadableStream<Uint8Array> = space.encryptBlob("b", new Blob(["x"]));
+  void space.decryptBlob("b", stream);
+  const part: Uint8Array = await space.readBlobRange("b", { size: 100, read: async () => new Uint8Array(0) }, 0, 10);
+  void part;
+  try {
+    await space.forget();
+  } catch (e) {
+    if (e instanceof ZkvaultError && e.code === "closed") void e.message;
+  }
   void zk;
   await load({ module: new WebAssembly.Module(new Uint8Array(8)) });
   await load({ wasm: fetch("/zkvault.wasm") });
@@ -37,6 +75,9 @@ export async function example(): Promise<void> {
 
   const s = new ExpiringSession({ name: "space:1", ttlMs: DEFAULT_TTL_MS, now: () => Date.now() });
   const expiresAt: number = await s.store(new Uint8Array(32));
+  await s.storeSpace(space);
+  const again: Space | null = await s.loadSpace(zk);
+  void again;
   const held: Uint8Array | CryptoKey | null = await s.load();
   const left: number = await s.timeLeft();
   await s.lock();
@@ -49,8 +90,8 @@ export async function example(): Promise<void> {
   void remembered;
   await d.forget();
 
-  const env: "ZKVAULT_READY" = READY_ENV;
-  void env;
+  const readyEnv: "ZKVAULT_READY" = READY_ENV;
+  void readyEnv;
   const memory: Backend = {
     get: async () => undefined,
     put: async () => {},

@@ -1,0 +1,116 @@
+// Steps of the API tests: the real zkvault.wasm in Chromium, under the page's CSP.
+// The vectors and the native check use the same kit as the Node suite
+// (/pkg/test/kit.js is jsbridge/js/test/kit.js).
+import { ExpiringSession, load, Passphrase, RememberedDevice, userKeyName } from "/pkg/src/index.js";
+import { readAll, runVectors, sealForNative, WEAK_PBKDF2 } from "/pkg/test/kit.js";
+import { publish } from "/pages/common.js";
+
+const zk = await load();
+const ref = (recordId) => ({ collection: "whatsapp_messages", recordId, field: "text" });
+const STORED_SPACE = "vault-browser";
+
+publish({
+  version: () => zk.version,
+
+  vectors: (data) => runVectors(zk, data),
+
+  sealForNative: () => sealForNative(zk, "chromium"),
+
+  async fields() {
+    const space = await zk.createSpace("vault-b1");
+    const sealed = await space.sealFields([
+      { ...ref("m1"), value: "hello from Chromium", pad: true },
+      { collection: "bad name!", recordId: "m2", field: "text", value: "x" },
+    ]);
+    const opened = await space.openFields([
+      { ...ref("m1"), ciphertext: sealed[0].ciphertext },
+      { ...ref("m9"), ciphertext: sealed[0].ciphertext },
+    ]);
+    await space.forget();
+    return { text: opened[0].text, errors: [sealed[1].error.code, opened[1].error.code] };
+  },
+
+  async panic() {
+    const codes = [];
+    for (let i = 0; i < 2; i++) await zk.call("_panicForTesting").catch((e) => codes.push(e.code));
+    const space = await zk.createSpace("vault-after-panic");
+    const ok = (await space.sealField(ref("m1"), "alive")).startsWith("enc:v2:");
+    await space.forget();
+    return { codes, ok };
+  },
+
+  async blob(mib) {
+    const space = await zk.createSpace("vault-blob");
+    const total = mib << 20;
+    const piece = 256 << 10;
+    let produced = 0;
+    const source = new ReadableStream(
+      {
+        pull(c) {
+          if (produced >= total) return c.close();
+          const b = new Uint8Array(piece);
+          for (let i = 0; i < b.length; i += 4096) b[i] = (produced + i) & 0xff;
+          produced += piece;
+          c.enqueue(b);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const before = (await zk.stats()).memoryBytes;
+    const t = performance.now();
+    let n = 0;
+    let ok = true;
+    for await (const chunk of space.decryptBlob("b", space.encryptBlob("b", source))) {
+      for (let i = (4096 - (n % 4096)) % 4096; i < chunk.length; i += 4096) if (chunk[i] !== ((n + i) & 0xff)) ok = false;
+      n += chunk.length;
+    }
+    const ms = performance.now() - t;
+    const grew = (await zk.stats()).memoryBytes - before;
+    // A File-like Blob read by range.
+    const small = new Uint8Array(200_000).map((_, i) => i & 0xff);
+    const stored = new Blob([await readAll(space.encryptBlob("r", new Blob([small])))]);
+    const part = await space.readBlobRange("r", stored, 150_000, 10);
+    await space.forget();
+    return { n, ok, ms, grew, range: [...part], want: [...small.subarray(150_000, 150_010)] };
+  },
+
+  // A key pair generated in the page, remembered in IndexedDB, a space enveloped for
+  // it and kept in an expiring session: reloaded in the next step.
+  async keysBeforeReload() {
+    const kp = await zk.generateKeyPair();
+    await new RememberedDevice(userKeyName("alice")).remember(kp.privateKey, { publicKey: kp.publicKey, meta: { keyVersion: kp.keyVersion } });
+    const space = await zk.createSpace(STORED_SPACE);
+    const ct = await space.sealField(ref("m1"), "survives reloads");
+    const env = await space.envelope(kp, { principalId: "alice" });
+    await new ExpiringSession({ name: `space:${STORED_SPACE}` }).storeSpace(space);
+    await space.forget();
+    return { ct, env, fingerprint: kp.fingerprint, extractable: kp.privateKey.extractable };
+  },
+
+  async keysAfterReload(ct, env) {
+    const entry = await new RememberedDevice(userKeyName("alice")).load();
+    const kp = await zk.keyPairFromCryptoKeys(entry.privateKey, entry.publicKey, entry.meta.keyVersion);
+    const viaKey = await zk.openSpace({ id: STORED_SPACE, kind: "vault", encrypted: true, secret_version: 1, envelopes: [env] }, kp);
+    const a = new TextDecoder().decode(await viaKey.openField(ref("m1"), ct));
+    const session = new ExpiringSession({ name: `space:${STORED_SPACE}` });
+    const fromSession = await session.loadSpace(zk);
+    const b = new TextDecoder().decode(await fromSession.openField(ref("m1"), ct));
+    await session.lock();
+    await new RememberedDevice(userKeyName("alice")).forget();
+    await viaKey.forget();
+    await fromSession.forget();
+    return { a, b, fingerprint: kp.fingerprint, handles: (await zk.stats()).handles - 1 };
+  },
+
+  async passphraseSpace() {
+    const space = await zk.createSpace("vault-pass");
+    const env = await space.envelope(new Passphrase("pâté über 🔑", WEAK_PBKDF2));
+    const s2 = await zk.openSpace({ id: "vault-pass", kind: "vault", encrypted: true, secret_version: 1, envelopes: [env] }, new Passphrase("pâté über 🔑"));
+    const ok = s2.versions.join() === "1";
+    let wrong;
+    await zk.openSpace({ id: "vault-pass", kind: "vault", encrypted: true, secret_version: 1, envelopes: [env] }, new Passphrase("nope")).catch((e) => (wrong = e.code));
+    await space.forget();
+    await s2.forget();
+    return { ok, wrong };
+  },
+});
