@@ -41,6 +41,7 @@ var codes = []struct {
 	{codeInvalidArgument, sentinel(errInvalidArgument)},
 	{codeClosed, sentinel(errClosed)},
 	{codeInvalidArgument, sentinel(legacy.ErrEmptyPassphrase)},
+	{codeInvalidArgument, sentinel(zkvault.ErrEmptyPassphrase)},
 	{codeUnknownKeyVersion, sentinel(zkvault.ErrUnknownKeyVersion)},
 	{codeIncorrectKey, sentinel(zkvault.ErrIncorrectKey)}, // and ErrNoIdentity, which wraps it
 	{codeIncorrectKey, sentinel(prim.ErrDecrypt)},

@@ -57,3 +57,9 @@ func TestSealedPEMBackup(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptyPassphraseRefused(t *testing.T) {
+	if _, err := NewPassphraseRecipient(native, ""); !errors.Is(err, ErrEmptyPassphrase) {
+		t.Fatalf("NewPassphraseRecipient(\"\") = %v, want ErrEmptyPassphrase", err)
+	}
+}

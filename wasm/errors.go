@@ -27,6 +27,9 @@ var (
 	// minimum this package seals with.
 	ErrWeakParameters = errors.New("zkvault: passphrase KDF parameters too weak")
 
+	// ErrEmptyPassphrase reports an empty passphrase given to seal with.
+	ErrEmptyPassphrase = errors.New("zkvault: empty passphrase")
+
 	// ErrTooLarge reports a value or payload above the format's maximum.
 	ErrTooLarge = errors.New("zkvault: value too large")
 

@@ -194,7 +194,7 @@ func NewPassphraseRecipient(p prim.Provider, passphrase string) (*PassphraseReci
 // passphrase and parameters below the minima or above the maxima.
 func NewPassphraseRecipientWithParams(p prim.Provider, passphrase string, params PassphraseParams) (*PassphraseRecipient, error) {
 	if passphrase == "" {
-		return nil, errors.New("zkvault: empty passphrase")
+		return nil, ErrEmptyPassphrase
 	}
 	params = params.orDefault()
 	if err := params.checkSeal(); err != nil {
