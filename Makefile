@@ -50,10 +50,16 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	 if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-bench:
+# Go benchmarks, then the browser runtime's in Chromium (bench/browser), then the
+# report: a table and bench/results/*.json, every goal a ratio against a baseline
+# measured in the same run.
+bench: wasm
 	@mkdir -p bench/results
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./... | tee bench/results/go-bench.txt
-	$(GO) run ./bench/report -in bench/results/go-bench.txt -goals bench/goals -out bench/results
+	./scripts/ensure-npm.sh $(JS)
+	./scripts/ensure-chromium.sh >/dev/null
+	node bench/browser/run.mjs -out bench/results/browser.json
+	$(GO) run ./bench/report -in bench/results/go-bench.txt -json bench/results/browser.json -goals bench/goals -out bench/results
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) ./scripts/fuzz.sh
