@@ -11,7 +11,7 @@ FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 export ZKVAULT_WYCHEPROOF ?=
 
-.PHONY: all run test test-go test-wasm test-js test-browser bench fuzz lint wasm pack clean
+.PHONY: all run test test-go test-wasm test-js test-browser test-spec bench fuzz lint wasm pack clean
 JS := jsbridge/js
 
 all: test
@@ -22,7 +22,7 @@ run:
 	$(GO) build -o bin/zkvault ./cmd/zkvault
 	./bin/zkvault serve
 
-test: lint test-go test-wasm test-js test-browser
+test: lint test-go test-wasm test-spec test-js test-browser
 
 test-go:
 	$(GO) test -count=1 ./...
@@ -32,6 +32,12 @@ test-go:
 WASM_EXEC = $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" ./wasm/...
+
+# An independent JavaScript implementation written from docs/spec alone, run
+# against the frozen vectors: the spec must be enough to interoperate.
+test-spec:
+	./scripts/ensure-npm.sh docs/spec/interop
+	cd docs/spec/interop && node --test
 
 # The JavaScript package's node:test suite, and its browser suite in Debian's
 # chromium driven by playwright-core (installed by the scripts when missing).

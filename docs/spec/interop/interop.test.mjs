@@ -51,6 +51,9 @@ describe('§1 primitives: known answers quoted in 01-primitives.md', () => {
       spaceSecret: '7a6b7661756c742f76322f73706163652d736563726574',
       privateKey: '7a6b7661756c742f76322f707269766174652d6b6579',
       groupKey: '7a6b7661756c742f76322f67726f75702d6b6579',
+      recordId: '7a6b7661756c742f76322f7265636f72642d6964',
+      keyringCheck: '7a6b7661756c742f76322f6b657972696e672d636865636b',
+      session: '7a6b7661756c742f76322f73657373696f6e',
     };
     for (const [k, v] of Object.entries(want)) assert.equal(toHex(utf8(zk.L[k])), v, k);
   });
@@ -81,6 +84,46 @@ describe('§2.2 worked example (key schedule)', () => {
   test('blob key', async () => {
     const header = fromHex('5a4b42020000000100010000' + '0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20');
     assert.equal(toHex(await zk.blobKey(S, 'vault-test', 'blob-1', header)), '626454202de065b3b4d47ba1de268d807cabe3167ecb4faeabc6591197154bb9');
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+describe('wasm/testdata/idkey.json (§2.2 id key)', () => {
+  const file = load('wasm/testdata/idkey.json');
+  const all = zk.keyringFrom(file.secrets);
+  for (const v of file.vectors) {
+    test(`success: ${v.name}`, async () => {
+      const keyring = new Map(v.versions.map((n) => [n, all.get(n)]));
+      assert.equal(toHex(await zk.idKey(keyring, v.space_id ?? file.space_id)), v.id_key);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------
+describe('wasm/testdata/keyrings.json (§2.7)', () => {
+  const file = load('wasm/testdata/keyrings.json');
+  const secrets = zk.keyringFrom(file.secrets);
+  for (const v of file.vectors) {
+    test(`${v.result}: ${v.name}`, async () => {
+      const spaceId = v.space_id ?? file.space_id;
+      const got = await outcome(() => (v.handover !== undefined
+        ? zk.decodeHandover(v.handover, spaceId)
+        : zk.openSealedKeyring(fromHex(v.session_key), fromHex(v.sealed), spaceId)));
+      assert.equal(got.code, v.result, got.error?.message);
+      if (v.result !== 'success') return;
+      assert.equal(got.value.current, v.current);
+      assert.deepEqual(got.value.keyring, secrets);
+      if (v.handover !== undefined) {
+        assert.equal(await zk.encodeHandover(secrets, v.current, spaceId), v.handover);
+      } else {
+        assert.equal(toHex(await zk.sealKeyring(fromHex(v.session_key), fromHex(v.nonce), secrets, v.current, spaceId)), v.sealed);
+      }
+    });
+  }
+  test('§2.7 worked example: check value', async () => {
+    const kr = b64urlDecode(file.vectors.find((x) => x.name === 'handover, current 1').handover);
+    assert.equal(toHex(kr.subarray(kr.length - 16)), '85502cd584799f60b5558da2664e923c');
+    assert.equal(toHex(kr.subarray(0, 9)), '5a4b4b02' + '00000001' + '02');
   });
 });
 

@@ -107,17 +107,9 @@ export async function sealRecord({ keyring, spaceId, schema, id, fields, version
         return ''; // rejected: no entry / empty part
       }
     };
-    const values = new Set();
+    let values;
     try {
-    if (ix.fields.length === 1) {
-      const v = present[ix.fields[0]];
-      const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
-      const normed = new Set(list.map(norm).filter((x) => x !== ''));
-      for (const n of normed) values.add((await zk.computeIndex(key, ix.bits, [n])).value);
-    } else {
-      const parts = ix.fields.map((fname) => (present[fname] === undefined ? '' : norm(present[fname])));
-      if (parts.some((p) => p !== '')) values.add((await zk.computeIndex(key, ix.bits, parts)).value);
-    }
+      values = await indexValues(key, ix, present, norm);
     } catch (e) {
       if (unverifiable && e instanceof ZkError && e.code === 'not specified') { unverifiable.push(iname); continue; }
       throw e;
@@ -127,6 +119,23 @@ export async function sealRecord({ keyring, spaceId, schema, id, fields, version
   const rec = { id, fields: out };
   if (Object.keys(index).length) rec.index = index;
   return rec;
+}
+
+// §6.2 step 5: the distinct index values of one index.
+async function indexValues(key, ix, present, norm) {
+  const values = new Set();
+  if (ix.fields.length === 1) {
+    // single field: one value per distinct normalised value; "" or rejected → no entry
+    const v = present[ix.fields[0]];
+    const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+    const normed = new Set(list.map(norm).filter((x) => x !== ''));
+    for (const n of normed) values.add((await zk.computeIndex(key, ix.bits, [n])).value);
+  } else {
+    // compound: missing or rejected part is ""; none if every part is empty
+    const parts = ix.fields.map((f) => (present[f] === undefined ? '' : norm(present[f])));
+    if (parts.some((p) => p !== '')) values.add((await zk.computeIndex(key, ix.bits, parts)).value);
+  }
+  return values;
 }
 
 // §6.2 opening: per-field results.

@@ -285,6 +285,9 @@ export const L = {
   spaceSecret: 'zkvault/v2/space-secret',
   privateKey: 'zkvault/v2/private-key',
   groupKey: 'zkvault/v2/group-key',
+  recordId: 'zkvault/v2/record-id',
+  keyringCheck: 'zkvault/v2/keyring-check',
+  session: 'zkvault/v2/session',
 };
 
 // ---------------------------------------------------------------------------------------
@@ -309,6 +312,12 @@ export const indexKey = (S, spaceId, collection, indexName) =>
   hkdf(S, new Uint8Array(0), tuple(L.index, spaceId, collection, indexName));
 export const blobKey = (S, spaceId, blobId, header) =>
   hkdf(S, header.subarray(12, 44), tuple(L.blob, spaceId, blobId, header));
+
+// §2.2 id key: from the lowest version the keyring holds.
+export function idKey(keyring, spaceId) {
+  const vmin = Math.min(...keyring.keys());
+  return hkdf(keyring.get(vmin), new Uint8Array(0), tuple(L.recordId, spaceId));
+}
 
 // A keyring: Map<number version, Uint8Array secret>.
 export function keyringFrom(secretsHex) {
@@ -831,4 +840,58 @@ export async function readSealedPEM(text, passphrase) {
   const key = await importPrivateKey(pkcs8);
   if (toHex(key.fingerprint) !== fp) throw new ZkError(INCORRECT_KEY, 'fingerprint');
   return pkcs8;
+}
+
+// ---------------------------------------------------------------------------------------
+// §2.7 keyrings: handover text and sealed (session) keyrings.
+export const KEYRING_MAGIC = fromHex('5a4b4b02');
+
+export async function encodeKeyring(keyring, current, spaceId) {
+  const versions = [...keyring.keys()].sort((a, b) => a - b);
+  if (versions.length < 1 || versions.length > 255 || !keyring.has(current)) throw new Error('bad keyring');
+  const body = concat(KEYRING_MAGIC, u32be(current), Uint8Array.of(versions.length),
+    ...versions.flatMap((v) => [u32be(v), keyring.get(v)]));
+  const check = await hkdf(keyring.get(current), new Uint8Array(0), tuple(L.keyringCheck, spaceId, body), 16);
+  return concat(body, check);
+}
+
+// Returns { current, keyring: Map }.
+export async function decodeKeyring(bytes, spaceId) {
+  if (bytes.length < 9 || !equalBytes(bytes.subarray(0, 4), KEYRING_MAGIC)) throw new ZkError(PARSE, 'magic');
+  const current = readU32(bytes, 4);
+  const n = bytes[8];
+  if (bytes.length - 9 !== n * 36 + 16) throw new ZkError(PARSE, 'length');
+  if (n < 1) throw new ZkError(PARSE, 'n');
+  const keyring = new Map();
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const o = 9 + 36 * i;
+    const v = readU32(bytes, o);
+    if (v <= prev) throw new ZkError(PARSE, 'versions');
+    prev = v;
+    keyring.set(v, bytes.slice(o + 4, o + 36));
+  }
+  if (!keyring.has(current)) throw new ZkError(PARSE, 'current');
+  const body = bytes.subarray(0, bytes.length - 16);
+  const check = await hkdf(keyring.get(current), new Uint8Array(0), tuple(L.keyringCheck, spaceId, body), 16);
+  if (!equalBytes(check, bytes.subarray(bytes.length - 16))) throw new ZkError(INCORRECT_KEY);
+  return { current, keyring };
+}
+
+export const encodeHandover = async (keyring, current, spaceId) => b64urlEncode(await encodeKeyring(keyring, current, spaceId));
+export const decodeHandover = (text, spaceId) => decodeKeyring(b64urlDecode(text), spaceId);
+
+export async function sealKeyring(sessionKey, nonce, keyring, current, spaceId) {
+  const kr = await encodeKeyring(keyring, current, spaceId);
+  return concat(nonce, await aesGcmSeal(sessionKey, nonce, kr, tuple(L.session, spaceId)));
+}
+export async function openSealedKeyring(sessionKey, sealed, spaceId) {
+  if (sealed.length < 28) throw new ZkError(PARSE, 'short');
+  let kr;
+  try {
+    kr = await aesGcmOpen(sessionKey, sealed.subarray(0, 12), sealed.subarray(12), tuple(L.session, spaceId));
+  } catch {
+    throw new ZkError(INCORRECT_KEY);
+  }
+  return decodeKeyring(kr, spaceId);
 }
