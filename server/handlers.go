@@ -49,6 +49,14 @@ func (s *Server) routes(g *authGroup) {
 	g.GET("/spaces/:space/blobs/:blob", s.getBlob)
 	g.DELETE("/spaces/:space/blobs/:blob", s.deleteBlob)
 
+	g.GET("/session", s.whoami)
+	g.DELETE("/session", s.logout)
+	g.GET("/sessions", s.listSessions)
+	g.DELETE("/sessions/:session", s.revokeSession)
+	g.POST("/invitations", s.createInvitation)
+	g.GET("/invitations", s.listInvitations)
+	g.DELETE("/invitations/:prefix", s.revokeInvitation)
+
 	g.POST("/tokens", s.createToken)
 	g.GET("/tokens", s.listTokens)
 	g.DELETE("/tokens/:prefix", s.revokeToken)
@@ -56,6 +64,12 @@ func (s *Server) routes(g *authGroup) {
 	g.GET("/logs/:kind", s.listLogs)
 	g.GET("/login-attempts", s.listLoginAttempts)
 	g.GET("/backup", s.backup)
+}
+
+// gate checks the caller's limits (spaces, collection scopes, data window)
+// for an operation on the route's space.
+func (s *Server) gate(c echo.Context, op, coll, blob string) error {
+	return s.svc.Gate(c.Request().Context(), caller(c), op, param(c, "space"), coll, blob)
 }
 
 // paging reads cursor and limit.
@@ -165,6 +179,9 @@ func (s *Server) getPrincipal(c echo.Context) error {
 }
 
 func (s *Server) putPrincipalKey(c echo.Context) error {
+	if err := s.gate(c, service.OpPrincipalWrite, "", ""); err != nil {
+		return err
+	}
 	var p api.Principal
 	if err := bind(c, &p); err != nil {
 		return err
@@ -222,6 +239,9 @@ func (s *Server) deleteMember(c echo.Context) error {
 // ---- spaces
 
 func (s *Server) createSpace(c echo.Context) error {
+	if err := s.gate(c, service.OpSpaceWrite, "", ""); err != nil {
+		return err
+	}
 	var sp api.Space
 	if err := bind(c, &sp); err != nil {
 		return err
@@ -242,10 +262,22 @@ func (s *Server) listSpaces(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if cl := caller(c); len(cl.Spaces) > 0 {
+		kept := vs[:0]
+		for _, v := range vs {
+			if cl.InSpaces(v.ID) {
+				kept = append(kept, v)
+			}
+		}
+		vs = kept
+	}
 	return c.JSON(http.StatusOK, list(vs, next))
 }
 
 func (s *Server) getSpace(c echo.Context) error {
+	if err := s.gate(c, service.OpSpaceRead, "", ""); err != nil {
+		return err
+	}
 	v, err := s.svc.Space(c.Request().Context(), caller(c), param(c, "space"))
 	if err != nil {
 		return err
@@ -254,6 +286,9 @@ func (s *Server) getSpace(c echo.Context) error {
 }
 
 func (s *Server) replaceSpace(c echo.Context) error {
+	if err := s.gate(c, service.OpSpaceWrite, "", ""); err != nil {
+		return err
+	}
 	var sp api.Space
 	if err := bind(c, &sp); err != nil {
 		return err
@@ -266,6 +301,9 @@ func (s *Server) replaceSpace(c echo.Context) error {
 }
 
 func (s *Server) putEnvelopes(c echo.Context) error {
+	if err := s.gate(c, service.OpSpaceWrite, "", ""); err != nil {
+		return err
+	}
 	var r service.EnvelopesRequest
 	if err := bind(c, &r); err != nil {
 		return err
@@ -278,6 +316,9 @@ func (s *Server) putEnvelopes(c echo.Context) error {
 }
 
 func (s *Server) deleteEnvelope(c echo.Context) error {
+	if err := s.gate(c, service.OpSpaceWrite, "", ""); err != nil {
+		return err
+	}
 	kind := c.QueryParam("kind")
 	if kind == "" {
 		kind = api.RecipientPrincipal
@@ -294,6 +335,9 @@ func (s *Server) deleteEnvelope(c echo.Context) error {
 }
 
 func (s *Server) addCollection(c echo.Context) error {
+	if err := s.gate(c, service.OpSpaceWrite, "", ""); err != nil {
+		return err
+	}
 	var sc api.Schema
 	if err := bind(c, &sc); err != nil {
 		return err
@@ -314,6 +358,9 @@ type UpsertRequest struct {
 }
 
 func (s *Server) upsertRecords(c echo.Context) error {
+	if err := s.gate(c, service.OpRecordsWrite, param(c, "collection"), ""); err != nil {
+		return err
+	}
 	b, err := readBody(c, MaxBatchBody)
 	if err != nil {
 		return err
@@ -333,6 +380,9 @@ func (s *Server) upsertRecords(c echo.Context) error {
 }
 
 func (s *Server) queryRecords(c echo.Context) error {
+	if err := s.gate(c, service.OpRecordsRead, param(c, "collection"), ""); err != nil {
+		return err
+	}
 	cursor, limit, err := paging(c)
 	if err != nil {
 		return err
@@ -347,9 +397,26 @@ func (s *Server) queryRecords(c echo.Context) error {
 			*dst = &n
 		}
 	}
-	page, err := s.svc.QueryRecords(c.Request().Context(), caller(c), param(c, "space"), param(c, "collection"), p)
+	cl := caller(c)
+	clamped := cl.ClampToWindow(&p)
+	page, err := s.svc.QueryRecords(c.Request().Context(), cl, param(c, "space"), param(c, "collection"), p)
 	if err != nil {
 		return err
+	}
+	if !clamped {
+		// An index query takes no time range: drop what lies outside the
+		// window (a page may come out short).
+		recs := make([][]byte, len(page.Records))
+		for i, r := range page.Records {
+			recs[i] = r
+		}
+		if recs, err = s.svc.InWindow(c.Request().Context(), cl, param(c, "space"), param(c, "collection"), recs); err != nil {
+			return err
+		}
+		page.Records = page.Records[:0]
+		for _, r := range recs {
+			page.Records = append(page.Records, r)
+		}
 	}
 	// The records are canonical JSON already: write them as they are.
 	var buf bytes.Buffer
@@ -371,14 +438,25 @@ func (s *Server) queryRecords(c echo.Context) error {
 }
 
 func (s *Server) getRecord(c echo.Context) error {
+	if err := s.gate(c, service.OpRecordsRead, param(c, "collection"), ""); err != nil {
+		return err
+	}
 	d, err := s.svc.Record(c.Request().Context(), caller(c), param(c, "space"), param(c, "collection"), param(c, "record"))
 	if err != nil {
 		return err
+	}
+	if in, err := s.svc.InWindow(c.Request().Context(), caller(c), param(c, "space"), param(c, "collection"), [][]byte{d}); err != nil {
+		return err
+	} else if len(in) == 0 {
+		return &service.Error{Kind: service.KindNotFound, Code: "not_found", Msg: "record " + param(c, "record") + " not found"}
 	}
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, d)
 }
 
 func (s *Server) deleteRecord(c echo.Context) error {
+	if err := s.gate(c, service.OpRecordsWrite, param(c, "collection"), ""); err != nil {
+		return err
+	}
 	if err := s.svc.DeleteRecord(c.Request().Context(), caller(c), param(c, "space"), param(c, "collection"), param(c, "record")); err != nil {
 		return err
 	}
@@ -388,6 +466,14 @@ func (s *Server) deleteRecord(c echo.Context) error {
 // ---- blobs
 
 func (s *Server) putBlob(c echo.Context) error {
+	if err := s.gate(c, service.OpBlobWrite, c.QueryParam("collection"), param(c, "blob")); err != nil {
+		return err
+	}
+	release, err := s.stream(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	limit := s.svc.Limits().MaxBlobBytes
 	r := c.Request()
 	if r.ContentLength > limit {
@@ -422,6 +508,14 @@ func (w *watchedReader) Read(p []byte) (int, error) {
 }
 
 func (s *Server) getBlob(c echo.Context) error {
+	if err := s.gate(c, service.OpBlobRead, "", param(c, "blob")); err != nil {
+		return err
+	}
+	release, err := s.stream(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	v, f, mod, err := s.svc.OpenBlob(c.Request().Context(), caller(c), param(c, "space"), param(c, "blob"))
 	if err != nil {
 		return err
@@ -437,6 +531,9 @@ func (s *Server) getBlob(c echo.Context) error {
 }
 
 func (s *Server) deleteBlob(c echo.Context) error {
+	if err := s.gate(c, service.OpBlobDelete, "", param(c, "blob")); err != nil {
+		return err
+	}
 	if err := s.svc.DeleteBlob(c.Request().Context(), caller(c), param(c, "space"), param(c, "blob")); err != nil {
 		return err
 	}
@@ -509,9 +606,14 @@ func (s *Server) backup(c echo.Context) error {
 	if !ok {
 		return &service.Error{Kind: service.KindNotFound, Code: "unsupported", Msg: "this store cannot make backups"}
 	}
+	release, err := s.stream(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEOctetStream)
 	c.Response().WriteHeader(http.StatusOK)
-	_, err := b.Backup(c.Request().Context(), c.Response())
+	_, err = b.Backup(c.Request().Context(), c.Response())
 	if err != nil {
 		// Too late for a status: abort the connection so that the
 		// client sees a truncated body, never a complete-looking one.

@@ -118,6 +118,14 @@ func TestOpenAPI(t *testing.T) {
 		"PrincipalViewList": server.List[service.PrincipalView]{},
 		"SpaceViewList":     server.List[service.SpaceView]{},
 		"IDList":            server.List[string]{},
+		"LoginRequest":      server.LoginRequest{},
+		"RedeemRequest":     server.RedeemRequest{},
+		"SessionInfo":       service.SessionInfo{},
+		"SessionView":       service.SessionView{},
+		"SessionList":       server.List[service.SessionView]{},
+		"InvitationRequest": service.InvitationRequest{},
+		"Invitation":        service.InvitationView{},
+		"InvitationList":    server.List[service.InvitationView]{},
 	}
 	for name, v := range types {
 		sc, ok := doc.Components.Schemas[name]

@@ -1,14 +1,34 @@
 // Package server is the HTTP transport of the zkvault storage server: echo v4
-// routes under /api/v1, the authentication middleware (the seam issue 5
-// extends), the embedded dashboard at /, /healthz, and the one place where
-// errors become HTTP statuses. The logic is in package service, the storage
-// behind package store.
+// routes under /api/v1, the authentication middleware, the embedded
+// dashboard at /, /healthz, and the one place where errors become HTTP
+// statuses. The logic is in package service, the storage behind package
+// store.
 //
 // Errors are answered as {"error":{"code":"…","message":"…"}}.
+//
+// # Security
+//
+// Every route authenticates (a bearer, or the session cookie) except
+// /healthz, /api/v1/openapi.json, POST /api/v1/session and POST
+// /api/v1/invitations/redeem; TestRouteAuth walks the routes to keep it so.
+// A cookie-authenticated write must carry the session's anti-CSRF token in
+// X-CSRF-Token and must not come from another site (Sec-Fetch-Site,
+// Origin); the cookies are HttpOnly (the session's), SameSite=Strict, Secure
+// over TLS. What an attacker on the network gets is 401, 403, 404 and 429:
+// token buckets per client address and per credential, the failed-login
+// limit, and a cap on concurrent blob streams all answer 429 with
+// Retry-After. The client address is the TCP peer's unless the peer is a
+// trusted proxy (then the right-most untrusted X-Forwarded-For entry).
+// Bodies are bounded per route kind; requests by read and write timeouts,
+// blob and backup transfers by their own, longer, deadline. Every answer
+// carries the dashboard's Content-Security-Policy (its own files and the
+// WebAssembly module only, no framing), Referrer-Policy: no-referrer,
+// nosniff, and HSTS over TLS.
 package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -16,6 +36,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -28,6 +49,15 @@ import (
 const (
 	MaxJSONBody  = 1 << 20  // ordinary requests
 	MaxBatchBody = 32 << 20 // a batch of records
+	MaxLoginBody = 4 << 10  // a login or an invitation
+)
+
+// Defaults of Config.
+const (
+	DefaultMaxStreams    = 32
+	DefaultStreamTimeout = time.Hour
+	DefaultReadTimeout   = time.Minute
+	DefaultWriteTimeout  = time.Minute
 )
 
 // APIPrefix is where the API is served.
@@ -39,6 +69,18 @@ type Config struct {
 	// Static is the dashboard served at /; nil serves nothing there.
 	Static fs.FS
 	Logger *slog.Logger
+	// TrustedProxies: X-Forwarded-For and X-Forwarded-Proto are believed
+	// only from these peers (none: from nobody).
+	TrustedProxies []netip.Prefix
+	// TLS says the server is reached over TLS even without a trusted
+	// proxy saying so (Secure cookies, HSTS).
+	TLS       bool
+	RateLimit RateLimit
+	// MaxStreams caps concurrent blob and backup transfers (0: 32).
+	MaxStreams int
+	// StreamTimeout bounds one blob or backup transfer (0: 1 h);
+	// ReadTimeout and WriteTimeout bound every other request (0: 1 min).
+	StreamTimeout, ReadTimeout, WriteTimeout time.Duration
 }
 
 // Server is the HTTP side of the zkvault server.
@@ -47,21 +89,36 @@ type Server struct {
 	static http.Handler
 	svc    *service.Service
 	log    *slog.Logger
+
+	trusted                   []netip.Prefix
+	tls                       bool
+	addrLimit, credLimit      *limiter
+	streams                   chan struct{}
+	streamTimeout             time.Duration
+	readTimeout, writeTimeout time.Duration
 }
 
 // New builds the routes.
 func New(cfg Config) *Server {
-	s := &Server{e: echo.New(), svc: cfg.Service, log: cfg.Logger}
+	s := &Server{e: echo.New(), svc: cfg.Service, log: cfg.Logger,
+		trusted: cfg.TrustedProxies, tls: cfg.TLS,
+		addrLimit:     newLimiter(cfg.RateLimit.PerAddr, cfg.RateLimit.AddrBurst),
+		credLimit:     newLimiter(cfg.RateLimit.PerCredential, cfg.RateLimit.CredentialBurst),
+		streamTimeout: cmp.Or(cfg.StreamTimeout, DefaultStreamTimeout),
+		readTimeout:   cmp.Or(cfg.ReadTimeout, DefaultReadTimeout),
+		writeTimeout:  cmp.Or(cfg.WriteTimeout, DefaultWriteTimeout),
+	}
+	s.streams = make(chan struct{}, cmp.Or(cfg.MaxStreams, DefaultMaxStreams))
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	e := s.e
 	e.HideBanner, e.HidePort = true, true
-	// The client address is the TCP peer's: X-Forwarded-For is trusted
-	// from nobody (a proxy setup is issue 5's).
-	e.IPExtractor = echo.ExtractIPDirect()
+	// The client address is the TCP peer's, or from X-Forwarded-For when
+	// the peer is a trusted proxy.
+	e.IPExtractor = s.clientAddr
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.recoverPanic, headers)
+	e.Use(s.recoverPanic, headers, s.limitAddr)
 
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -71,7 +128,10 @@ func New(cfg Config) *Server {
 	}
 
 	g := e.Group(APIPrefix)
+	// The public routes: everything else authenticates (TestRouteAuth).
 	g.GET("/openapi.json", s.openAPI)
+	g.POST("/session", s.login)
+	g.POST("/invitations/redeem", s.redeem)
 	s.routes(&authGroup{g: g, mw: s.authenticate})
 	return s
 }
@@ -80,9 +140,15 @@ func New(cfg Config) *Server {
 // other path from the dashboard's files.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.setSecurityHeaders(w, r)
 		p := r.URL.Path
 		if s.static == nil || p == "/healthz" || p == APIPrefix || strings.HasPrefix(p, APIPrefix+"/") {
 			s.e.ServeHTTP(w, r)
+			return
+		}
+		if ok, wait := s.addrLimit.allow(s.clientAddr(r), time.Now()); !ok {
+			w.Header().Set("Retry-After", retryAfter(wait))
+			http.Error(w, "too many requests", http.StatusTooManyRequests)
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -100,10 +166,13 @@ func (s *Server) Echo() *echo.Echo { return s.e }
 
 // Serve serves on ln until ctx is done, then shuts down gracefully: it stops
 // accepting, lets requests in flight finish (up to grace), then returns.
+// Blob and backup transfers move their deadlines out to StreamTimeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	hs := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.readTimeout,
+		WriteTimeout:      s.writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
@@ -134,18 +203,39 @@ func headers(next echo.HandlerFunc) echo.HandlerFunc {
 const callerKey = "zkvault.caller"
 
 // authenticate is the authentication seam: it resolves the bearer
-// credential into a service.Caller.
+// credential, or else the session cookie, into a service.Caller; checks the
+// anti-CSRF token of a cookie-authenticated write; and applies the
+// per-credential rate limit.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Request().Header.Get(echo.HeaderAuthorization)
-		bearer, ok := strings.CutPrefix(h, "Bearer ")
+		r := c.Request()
+		bearer, ok := strings.CutPrefix(r.Header.Get(echo.HeaderAuthorization), "Bearer ")
 		if !ok {
 			bearer = ""
 		}
-		caller, err := s.svc.Authenticate(c.Request().Context(), c.RealIP(), strings.TrimSpace(bearer))
+		cr := service.Credentials{Addr: c.RealIP(), Bearer: strings.TrimSpace(bearer)}
+		if cr.Bearer == "" {
+			if ck, err := r.Cookie(SessionCookie); err == nil {
+				cr.Cookie = ck.Value
+			}
+		}
+		caller, err := s.svc.Authenticate(r.Context(), cr)
 		if err != nil {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="zkvault"`)
+			if cr.Cookie != "" {
+				// A dead session: the browser forgets it rather than
+				// send it again (each try counts as a failed login).
+				s.setSession(c, "", "", time.Time{})
+			}
 			return err
+		}
+		if caller.Cookie() && unsafeMethod(r.Method) {
+			if err := s.checkCSRF(c, caller); err != nil {
+				return err
+			}
+		}
+		if ok, wait := s.credLimit.allow(caller.Who()+"\x00"+caller.Session+caller.TokenPrefix, time.Now()); !ok {
+			return rateLimited(wait)
 		}
 		c.Set(callerKey, caller)
 		return next(c)
@@ -209,6 +299,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case errors.As(err, &se):
 		if st, ok := kindStatus[se.Kind]; ok {
 			status, code, msg = st, se.Code, se.Msg
+			if se.RetryAfter > 0 {
+				c.Response().Header().Set("Retry-After", retryAfter(se.RetryAfter))
+			}
 		} else {
 			s.log.Error("request failed", "err", err, "method", c.Request().Method, "path", c.Request().URL.Path)
 		}

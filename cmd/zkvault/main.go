@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -48,10 +50,24 @@ Every flag is also an environment variable: --addr is ZKVAULT_ADDR, --data is
 ZKVAULT_DATA, --max-blob is ZKVAULT_MAX_BLOB; a flag given on the command line
 wins.
 
-On its first run the server writes an admin secret to DATA/admin.secret (mode
-0600); send it as "Authorization: Bearer <secret>" to administer the server
-and to create tokens for principals (POST /api/v1/tokens). The API is
-described at /api/v1/openapi.json.
+Credentials:
+  admin secret      written to DATA/admin.secret (mode 0600) on the first run;
+                    "Authorization: Bearer <secret>" administers the server from
+                    the command line (zkvault backup uses it).
+  dashboard secret  $ZKVAULT_DASHBOARD_SECRET, or the file --dashboard-secret-file,
+                    or generated on the first run and printed once on stderr;
+                    exchanged at POST /api/v1/session for a session cookie.
+  write secret      $ZKVAULT_WRITE_SECRET, or the file --write-secret-file, or
+                    generated on the first run and printed once; the ingest
+                    client's bearer: writes as --write-principal, reads nothing.
+  tokens            made in the dashboard (POST /api/v1/tokens): scopes, spaces,
+                    a data window, an expiry.
+  invitations       one-time tokens for team members (POST /api/v1/invitations);
+                    redeeming one starts a session and returns the member's
+                    login secret for later logins.
+Only hashes of the dashboard secret, the write secret, tokens, invitations,
+login secrets and sessions are stored; the key that MACs session cookies is
+DATA/session.key (mode 0600). The API is described at /api/v1/openapi.json.
 `
 
 func main() {
@@ -118,6 +134,28 @@ func (f *flags) dur(name string, def time.Duration, help string) *time.Duration 
 	return f.Duration(name, def, help+" ($"+envName(name)+")")
 }
 
+func (f *flags) float(name string, def float64, help string) *float64 {
+	if v, ok := os.LookupEnv(envName(name)); ok {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("$%s: %v", envName(name), err))
+		}
+		def = n
+	}
+	return f.Float64(name, def, help+" ($"+envName(name)+")")
+}
+
+func (f *flags) boolean(name string, def bool, help string) *bool {
+	if v, ok := os.LookupEnv(envName(name)); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("$%s: %v", envName(name), err))
+		}
+		def = b
+	}
+	return f.Bool(name, def, help+" ($"+envName(name)+")")
+}
+
 func (f *flags) i64(name string, def int64, help string) *int64 {
 	if v, ok := os.LookupEnv(envName(name)); ok {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -149,6 +187,25 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	data := f.str("data", "./data", "data directory (database, blobs, admin secret)")
 	maxBlob := f.i64("max-blob", service.DefaultLimits.MaxBlobBytes, "largest blob in bytes")
 	grace := f.dur("shutdown-grace", 30*time.Second, "how long requests in flight may finish on shutdown")
+	var o serveOptions
+	o.dashboardFile = f.str("dashboard-secret-file", "", "file holding the dashboard secret (else $ZKVAULT_DASHBOARD_SECRET, else the stored one, else one generated and printed once)")
+	o.writeFile = f.str("write-secret-file", "", "file holding the ingest clients' write secret (else $ZKVAULT_WRITE_SECRET, else stored, else generated and printed once)")
+	o.writePrincipal = f.str("write-principal", "owner", "principal the write secret acts as (created on first use)")
+	o.trustedProxy = f.str("trusted-proxy", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (none: the TCP peer is the client)")
+	o.tlsCert = f.str("tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS (Secure cookies, HSTS)")
+	o.tlsKey = f.str("tls-key", "", "TLS private key file (PEM)")
+	o.tlsProxy = f.boolean("tls-proxy", false, "clients reach the server over HTTPS through a proxy even if it sends no X-Forwarded-Proto (Secure cookies, HSTS)")
+	o.rate = f.float("rate-limit", 100, "requests per second per client address (0: no limit)")
+	o.burst = f.i64("rate-burst", 200, "burst of requests per client address")
+	o.credRate = f.float("credential-rate-limit", 100, "requests per second per credential: token, session, secret (0: no limit)")
+	o.credBurst = f.i64("credential-rate-burst", 200, "burst of requests per credential")
+	o.maxStreams = f.i64("max-streams", server.DefaultMaxStreams, "concurrent blob and backup transfers")
+	o.streamTimeout = f.dur("stream-timeout", server.DefaultStreamTimeout, "longest blob or backup transfer")
+	o.readTimeout = f.dur("read-timeout", server.DefaultReadTimeout, "longest time to read any other request")
+	o.writeTimeout = f.dur("write-timeout", server.DefaultWriteTimeout, "longest time to write any other answer")
+	o.loginFailures = f.i64("login-failures", service.DefaultLoginFailures, "failed logins from one client address that block it (429)")
+	o.loginWindow = f.dur("login-window", service.DefaultLoginWindow, "the window in which failed logins count")
+	o.retention = f.dur("log-retention", 90*24*time.Hour, "how long write, read and login logs are kept (0: forever)")
 	if ok, code := f.parse(args, stderr); !ok {
 		return code
 	}
@@ -157,15 +214,79 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	if err := serveMain(log, stdout, *addr, *data, *maxBlob, *grace); err != nil {
+	if err := serveMain(log, stdout, stderr, *addr, *data, *maxBlob, *grace, &o); err != nil {
 		log.Error("serve", "err", err)
 		return 1
 	}
 	return 0
 }
 
-func serveMain(log *slog.Logger, stdout io.Writer, addr, data string, maxBlob int64, grace time.Duration) error {
+// serveOptions are serve's flags about access control and limits.
+type serveOptions struct {
+	dashboardFile, writeFile, writePrincipal, trustedProxy, tlsCert, tlsKey *string
+	tlsProxy                                                                *bool
+	rate, credRate                                                          *float64
+	burst, credBurst, maxStreams, loginFailures                             *int64
+	streamTimeout, readTimeout, writeTimeout, retention, loginWindow        *time.Duration
+}
+
+// secretFrom reads a secret from a file, or else from an environment
+// variable (never from the command line, which other users can see).
+func secretFrom(file, env string) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return os.Getenv(env), nil
+}
+
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			a, err := netip.ParseAddr(p)
+			if err != nil {
+				return nil, fmt.Errorf("--trusted-proxy: %v", err)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		pr, err := netip.ParsePrefix(p)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxy: %v", err)
+		}
+		out = append(out, pr.Masked())
+	}
+	return out, nil
+}
+
+func serveMain(log *slog.Logger, stdout, stderr io.Writer, addr, data string, maxBlob int64, grace time.Duration, o *serveOptions) error {
 	if err := os.MkdirAll(data, 0o700); err != nil {
+		return err
+	}
+	dashboard, err := secretFrom(*o.dashboardFile, "ZKVAULT_DASHBOARD_SECRET")
+	if err != nil {
+		return err
+	}
+	write, err := secretFrom(*o.writeFile, "ZKVAULT_WRITE_SECRET")
+	if err != nil {
+		return err
+	}
+	trusted, err := parsePrefixes(*o.trustedProxy)
+	if err != nil {
+		return err
+	}
+	if (*o.tlsCert == "") != (*o.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	sessionKey, err := service.LoadOrCreateSessionKey(data)
+	if err != nil {
 		return err
 	}
 	secret, created, err := service.LoadOrCreateAdminSecret(data)
@@ -182,18 +303,43 @@ func serveMain(log *slog.Logger, stdout io.Writer, addr, data string, maxBlob in
 	defer st.Close()
 	limits := service.DefaultLimits
 	limits.MaxBlobBytes = maxBlob
-	svc, err := service.New(service.Config{Store: st, AdminSecret: secret, Limits: limits, Logger: log})
+	svc, err := service.New(service.Config{Store: st, AdminSecret: secret, Limits: limits, Logger: log,
+		DashboardSecret: dashboard, WriteSecret: write, WritePrincipal: *o.writePrincipal,
+		SessionKey: sessionKey, LogRetention: *o.retention, LoginFailures: int(*o.loginFailures), LoginWindow: *o.loginWindow})
 	if err != nil {
 		return err
 	}
 	defer svc.Close()
-	srv := server.New(server.Config{Service: svc, Static: static.FS, Logger: log})
+	// Generated secrets are shown once, here, and stored only hashed.
+	if d, w := svc.GeneratedSecrets(); d != "" || w != "" {
+		fmt.Fprintln(stderr, "zkvault: first run: these secrets are shown once and stored only as hashes; keep them now.")
+		if d != "" {
+			fmt.Fprintln(stderr, "  dashboard secret (log in to the dashboard):    ", d)
+		}
+		if w != "" {
+			fmt.Fprintln(stderr, "  write secret (the ingest client's bearer):     ", w)
+		}
+	}
+	srv := server.New(server.Config{Service: svc, Static: static.FS, Logger: log,
+		TrustedProxies: trusted, TLS: *o.tlsCert != "" || *o.tlsProxy,
+		RateLimit:  server.RateLimit{PerAddr: *o.rate, AddrBurst: int(*o.burst), PerCredential: *o.credRate, CredentialBurst: int(*o.credBurst)},
+		MaxStreams: int(*o.maxStreams), StreamTimeout: *o.streamTimeout, ReadTimeout: *o.readTimeout, WriteTimeout: *o.writeTimeout})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
+	scheme := "http"
+	if *o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(*o.tlsCert, *o.tlsKey)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}})
+		scheme = "https"
+	}
 	// The first line on stdout names the address (useful with port 0).
-	fmt.Fprintf(stdout, "zkvault listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(stdout, "zkvault listening on %s://%s\n", scheme, ln.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = srv.Serve(ctx, ln, grace)

@@ -4,14 +4,24 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -114,7 +124,8 @@ func startArgs(t *testing.T, data string, args []string, env ...string) *child {
 		if !ok {
 			t.Fatalf("server did not start: %s", c.stderr)
 		}
-		c.addr = strings.TrimPrefix(strings.TrimSpace(l[strings.LastIndex(l, " ")+1:]), "http://")
+		c.addr = strings.TrimSpace(l[strings.LastIndex(l, " ")+1:])
+		c.addr = strings.TrimPrefix(strings.TrimPrefix(c.addr, "http://"), "https://")
 	case <-time.After(20 * time.Second):
 		cmd.Process.Kill()
 		t.Fatalf("server did not start in time: %s", c.stderr)
@@ -174,7 +185,8 @@ func TestCrash(t *testing.T) {
 	var acked []string
 	payload := strings.Repeat("x", 900)
 	for round := 0; round < rounds; round++ {
-		c := start(t, data)
+		// As fast as it goes: no rate limits (they are not what this tests).
+		c := start(t, data, "ZKVAULT_RATE_LIMIT=0", "ZKVAULT_CREDENTIAL_RATE_LIMIT=0")
 		if round == 0 {
 			st, b, err := c.do("POST", "/api/v1/spaces", api.Space{ID: "s", Kind: api.KindVault, Schemas: []api.Schema{schema}})
 			if err != nil || st != 201 {
@@ -363,5 +375,112 @@ func TestHelpAndEnv(t *testing.T) {
 	c2 := startArgs(t, other, []string{"--data", other}, "ZKVAULT_DATA="+data, "ZKVAULT_ADDR=127.0.0.1:0")
 	if st, _, err := c2.do("GET", "/api/v1/settings", nil); err != nil || st != 200 {
 		t.Fatalf("settings: %d %v", st, err)
+	}
+}
+
+// TestSecrets: the first run prints the generated dashboard and write
+// secrets once; they work; a later run prints nothing; secrets from the
+// environment and from files replace the stored ones.
+func TestSecrets(t *testing.T) {
+	data := t.TempDir()
+	c := start(t, data)
+	time.Sleep(100 * time.Millisecond)
+	out := c.stderr.String()
+	dash := regexp.MustCompile(`dashboard secret[^:]*:\s+(zkd_\S+)`).FindStringSubmatch(out)
+	write := regexp.MustCompile(`write secret[^:]*:\s+(zkw_\S+)`).FindStringSubmatch(out)
+	if dash == nil || write == nil {
+		t.Fatalf("no secrets printed:\n%s", out)
+	}
+	login := func(c *child, secret string) int {
+		t.Helper()
+		res, err := http.Post("http://"+c.addr+"/api/v1/session", "application/json", strings.NewReader(`{"secret":"`+secret+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if st := login(c, dash[1]); st != 200 {
+		t.Fatalf("login with the printed secret: %d", st)
+	}
+	c.secret = write[1]
+	if st, b, err := c.do("POST", "/api/v1/spaces", api.Space{ID: "v", Kind: api.KindVault, Relations: []api.Relation{{Role: api.RoleOwner, Principal: "owner"}}}); err != nil || st != 201 {
+		t.Fatalf("write secret: %d %s %v", st, b, err)
+	}
+	if st, _, _ := c.do("GET", "/api/v1/spaces/v", nil); st != 403 {
+		t.Fatalf("write secret reads: %d", st)
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	<-c.done
+	c = start(t, data)
+	time.Sleep(100 * time.Millisecond)
+	if strings.Contains(c.stderr.String(), dash[1]) || strings.Contains(c.stderr.String(), "secret (") {
+		t.Fatalf("second run prints secrets:\n%s", c.stderr)
+	}
+	if st := login(c, dash[1]); st != 200 {
+		t.Fatalf("login after restart: %d", st)
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	<-c.done
+	file := filepath.Join(t.TempDir(), "dash")
+	os.WriteFile(file, []byte("a dashboard secret from a file\n"), 0o600)
+	c = startArgs(t, data, []string{"--addr", "127.0.0.1:0", "--data", data, "--dashboard-secret-file", file}, "ZKVAULT_WRITE_SECRET=write secret from the environment")
+	if st := login(c, dash[1]); st != 401 {
+		t.Fatalf("old secret after replacement: %d", st)
+	}
+	if st := login(c, "a dashboard secret from a file"); st != 200 {
+		t.Fatalf("secret from file: %d", st)
+	}
+	c.secret = "write secret from the environment"
+	if st, b, _ := c.do("POST", "/api/v1/spaces/v/collections", schema); st != 201 {
+		t.Fatalf("write secret from env: %d %s", st, b)
+	}
+	for _, f := range []string{service.SessionKeyFile, boltstore.DBFile} {
+		if fi, err := os.Stat(filepath.Join(data, f)); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+}
+
+// TestTLS: with --tls-cert and --tls-key the server speaks HTTPS, its
+// session cookie is Secure and it sends HSTS.
+func TestTLS(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalPKCS8PrivateKey(key)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
+	data := t.TempDir()
+	c := startArgs(t, data, []string{"--addr", "127.0.0.1:0", "--data", data, "--tls-cert", certFile, "--tls-key", keyFile},
+		"ZKVAULT_DASHBOARD_SECRET=the dashboard secret for tls")
+	pool := x509.NewCertPool()
+	cert, _ := x509.ParseCertificate(der)
+	pool.AddCert(cert)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	res, err := client.Post("https://"+c.addr+"/api/v1/session", "application/json", strings.NewReader(`{"secret":"the dashboard secret for tls"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Strict-Transport-Security") == "" || len(res.Cookies()) == 0 || !res.Cookies()[0].Secure {
+		t.Fatalf("over TLS: %d %v", res.StatusCode, res.Header)
+	}
+	if _, err := http.Get("http://" + c.addr + "/healthz"); err == nil {
+		// Plain HTTP on the TLS port gets a 400 from the TLS stack at
+		// best, never the API.
+		res, _ := http.Get("http://" + c.addr + "/api/v1/openapi.json")
+		if res != nil && res.StatusCode == 200 {
+			t.Fatal("plain HTTP served")
+		}
 	}
 }

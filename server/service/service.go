@@ -7,14 +7,22 @@
 //
 // # Security
 //
-// A Caller comes from the authentication seam (auth.go): the admin, or a
-// principal acting through a bearer token with scopes. A principal reads only
-// the spaces in which it, or a group it is a member of, has a relation or an
-// envelope; any other space is reported as not found, never as forbidden.
+// A Caller comes from the authentication seam (auth.go, where the
+// credentials are described): the admin (admin bearer or dashboard
+// session), or a principal acting through a token with scopes, a team
+// member's session or the write secret. A principal reads only the spaces
+// in which it, or a group it is a member of, has a relation or an envelope;
+// any other space is reported as not found, never as forbidden. A token may
+// be narrowed further to collections, spaces and a data window (access.go).
+// Every write and read is logged with who made it (kind of credential and
+// principal) and the token's display prefix, never a secret; the logs are
+// pruned after the retention.
 package service
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,6 +58,8 @@ type Error struct {
 	Code string
 	Msg  string
 	Err  error
+	// RetryAfter is when a refused (429) request may be tried again.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -106,9 +116,30 @@ const (
 type Caller struct {
 	Admin       bool
 	Principal   string   // the principal a token acts for (not admin)
-	Scopes      []string // of the token (not admin)
+	Scopes      []string // of the token (not admin): the verbs, read and/or write
 	TokenPrefix string   // for the logs
+	Kind        string   // the kind of credential: CredAdmin, CredDashboard, …
+	Session     string   // display id of a cookie session
+	// Collections limits a verb to some collections (a verb absent from
+	// the map: every collection).
+	Collections map[string][]string
+	// Spaces limits the caller to some spaces (none: no limit).
+	Spaces []string
+	// Window limits reads to records whose time lies in it.
+	Window *Window
+
+	sid []byte // session id of a cookie caller
 }
+
+// Window is a data window: [From, To) in milliseconds on a collection's time
+// field.
+type Window struct {
+	From, To int64
+}
+
+// Cookie says whether the caller authenticated with a session cookie (and
+// so needs the anti-CSRF token on writes).
+func (c Caller) Cookie() bool { return c.sid != nil }
 
 func (c Caller) can(scope string) bool { return c.Admin || slices.Contains(c.Scopes, scope) }
 
@@ -144,6 +175,22 @@ type Service struct {
 	now    func() time.Time
 	admin  [32]byte // SHA-256 of the admin secret
 	logs   *logWriter
+
+	mu             sync.Mutex
+	dashboard      [32]byte // SHA-256 of the dashboard secret
+	write          [32]byte // SHA-256 of the write secret
+	writePrincipal string
+	writeReady     bool
+	genDashboard   string // generated at first run, until taken
+	genWrite       string
+	sessionKey     []byte
+	use            usage
+	retention      time.Duration
+	loginFailures  int
+	loginWindow    time.Duration
+	stop           chan struct{}
+	stopped        chan struct{}
+	closeOnce      sync.Once
 }
 
 // Config of New.
@@ -151,9 +198,27 @@ type Config struct {
 	Store store.Store
 	// AdminSecret is the admin's bearer secret; only its hash is kept.
 	AdminSecret string
-	Limits      Limits
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// DashboardSecret and WriteSecret, when set, replace the stored hashes;
+	// when empty, the stored hashes stay, or on the first run secrets are
+	// generated (GeneratedSecrets returns them once).
+	DashboardSecret string
+	WriteSecret     string
+	// WritePrincipal is the principal the write secret acts as (created
+	// on first use); default "owner".
+	WritePrincipal string
+	// SessionKey MACs session cookies (32 bytes); nil: a random key, so
+	// sessions end with the process.
+	SessionKey []byte
+	// LogRetention prunes log entries and login attempts older than it,
+	// and ended sessions and invitations (0: keep everything).
+	LogRetention time.Duration
+	// LoginFailures failed attempts within LoginWindow block a client
+	// address (0: DefaultLoginFailures, DefaultLoginWindow).
+	LoginFailures int
+	LoginWindow   time.Duration
+	Limits        Limits
+	Logger        *slog.Logger
+	Now           func() time.Time
 }
 
 // New returns a service. Close it to flush the logs.
@@ -172,8 +237,78 @@ func New(cfg Config) (*Service, error) {
 		s.now = time.Now
 	}
 	s.admin = hashSecret(cfg.AdminSecret)
+	s.writePrincipal = cfg.WritePrincipal
+	if s.writePrincipal == "" {
+		s.writePrincipal = "owner"
+	}
+	if err := api.CheckID("write principal", s.writePrincipal); err != nil {
+		return nil, err
+	}
+	s.sessionKey = cfg.SessionKey
+	if s.sessionKey == nil {
+		s.sessionKey = make([]byte, 32)
+		if _, err := rand.Read(s.sessionKey); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.sessionKey) < 32 {
+		return nil, errors.New("service: the session key must have 32 bytes")
+	}
+	ctx := context.Background()
+	var err error
+	if s.genDashboard, s.dashboard, err = setupSecret(ctx, cfg.Store, store.SecretDashboard, cfg.DashboardSecret, DashboardSecretPrefix, s.ms()); err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	if s.genWrite, s.write, err = setupSecret(ctx, cfg.Store, store.SecretWrite, cfg.WriteSecret, WriteSecretPrefix, s.ms()); err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	s.retention = cfg.LogRetention
+	s.loginFailures = cmp.Or(cfg.LoginFailures, DefaultLoginFailures)
+	s.loginWindow = cmp.Or(cfg.LoginWindow, DefaultLoginWindow)
 	s.logs = newLogWriter(cfg.Store, s.log)
+	s.stop, s.stopped = make(chan struct{}), make(chan struct{})
+	go s.background()
 	return s, nil
+}
+
+// background writes the last use of credentials every second and prunes
+// old entries every hour (and once at start).
+func (s *Service) background() {
+	defer close(s.stopped)
+	touch := time.NewTicker(time.Second)
+	defer touch.Stop()
+	prune := time.NewTicker(time.Hour)
+	defer prune.Stop()
+	s.prune()
+	for {
+		select {
+		case <-touch.C:
+			if err := s.use.flush(context.Background(), s.st); err != nil {
+				s.log.Error("recording last use", "err", err)
+			}
+		case <-prune.C:
+			s.prune()
+		case <-s.stop:
+			s.use.flush(context.Background(), s.st)
+			return
+		}
+	}
+}
+
+// Prune deletes what is older than the log retention now (also run
+// hourly).
+func (s *Service) prune() {
+	if s.retention <= 0 {
+		return
+	}
+	n, err := s.st.Prune(context.Background(), s.now().Add(-s.retention).UnixMilli())
+	if err != nil {
+		s.log.Error("pruning logs", "err", err)
+		return
+	}
+	if n > 0 {
+		s.log.Info("pruned old log entries", "count", n, "retention", s.retention.String())
+	}
 }
 
 // Limits returns the service's limits.
@@ -182,8 +317,12 @@ func (s *Service) Limits() Limits { return s.limits }
 // Store returns the store.
 func (s *Service) Store() store.Store { return s.st }
 
-// Close flushes pending log entries.
-func (s *Service) Close() { s.logs.close() }
+// Close flushes pending log entries and last uses.
+func (s *Service) Close() {
+	s.closeOnce.Do(func() { close(s.stop) })
+	<-s.stopped
+	s.logs.close()
+}
 
 func (s *Service) ms() int64 { return s.now().UnixMilli() }
 
@@ -326,18 +465,40 @@ func (s *Service) Flush() {
 }
 
 func (s *Service) logWrite(c Caller, typ string, count int, meta map[string]string, format string, args ...any) {
-	s.logs.add(store.LogEntry{Kind: store.LogWrite, Type: typ, Description: fmt.Sprintf(format, args...), Count: count, Metadata: meta, TokenPrefix: c.tokenLabel(), Time: s.ms()})
+	s.logs.add(store.LogEntry{Kind: store.LogWrite, Type: typ, Description: fmt.Sprintf(format, args...), Count: count, Metadata: meta, TokenPrefix: c.tokenLabel(), Who: c.Who(), Time: s.ms()})
 }
 
 func (s *Service) logRead(c Caller, typ string, count int, meta map[string]string, format string, args ...any) {
-	s.logs.add(store.LogEntry{Kind: store.LogRead, Type: typ, Description: fmt.Sprintf(format, args...), Count: count, Metadata: meta, TokenPrefix: c.tokenLabel(), Time: s.ms()})
+	s.logs.add(store.LogEntry{Kind: store.LogRead, Type: typ, Description: fmt.Sprintf(format, args...), Count: count, Metadata: meta, TokenPrefix: c.tokenLabel(), Who: c.Who(), Time: s.ms()})
 }
 
+// tokenLabel names the credential in the logs, never with a secret: a
+// token's display prefix, a session's display id.
 func (c Caller) tokenLabel() string {
-	if c.Admin {
+	switch {
+	case c.TokenPrefix != "":
+		return c.TokenPrefix
+	case c.Session != "":
+		return "session:" + c.Session
+	case c.Kind == CredWrite:
+		return CredWrite
+	case c.Admin:
 		return "admin"
 	}
-	return c.TokenPrefix
+	return ""
+}
+
+// Who names the caller for the logs: the kind of credential and its
+// principal.
+func (c Caller) Who() string {
+	k := c.Kind
+	if k == "" && c.Admin {
+		k = CredAdmin
+	}
+	if c.Principal != "" {
+		return k + ":" + c.Principal
+	}
+	return k
 }
 
 // Logs lists the write or read log, newest first (admin).

@@ -101,6 +101,8 @@ type Store interface {
 	// ListLoginAttempts lists attempts, newest first.
 	ListLoginAttempts(ctx context.Context, cursor string, limit int) ([]LoginAttempt, string, error)
 
+	AuthStore // auth.go
+
 	Close() error
 }
 
@@ -235,6 +237,15 @@ type Token struct {
 	ExpiresAt  int64    `json:"expires_at,omitempty"`
 	RevokedAt  int64    `json:"revoked_at,omitempty"`
 	LastUsedAt int64    `json:"last_used_at,omitempty"`
+	// Name says what the token is for (free text).
+	Name string `json:"name,omitempty"`
+	// Spaces limits the token to these spaces (none: every space of its
+	// principal).
+	Spaces []string `json:"spaces,omitempty"`
+	// WindowFrom and WindowTo limit reads to records whose time field lies
+	// in [WindowFrom, WindowTo) (milliseconds; nil: unbounded).
+	WindowFrom *int64 `json:"window_from,omitempty"`
+	WindowTo   *int64 `json:"window_to,omitempty"`
 }
 
 // Log kinds.
@@ -251,7 +262,9 @@ type LogEntry struct {
 	Count       int               `json:"count"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 	TokenPrefix string            `json:"token_prefix,omitempty"`
-	Time        int64             `json:"time"` // milliseconds since the epoch
+	// Who made the request: the kind of credential and its principal.
+	Who  string `json:"who,omitempty"`
+	Time int64  `json:"time"` // milliseconds since the epoch
 }
 
 // LoginAttempt is one authentication attempt.

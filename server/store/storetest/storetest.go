@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Tokens", testTokens},
 		{"Logs", testLogs},
 		{"LoginAttempts", testLoginAttempts},
+		{"Auth", testAuth}, // auth.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
