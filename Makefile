@@ -18,7 +18,7 @@ all: test
 
 # Builds the one binary and serves the dashboard and the API with the database in
 # ./data (flags or ZKVAULT_ADDR / ZKVAULT_DATA change that).
-run:
+run: wasm
 	$(GO) build -o bin/zkvault ./cmd/zkvault
 	./bin/zkvault serve
 
@@ -49,6 +49,7 @@ test-browser:
 	./scripts/ensure-npm.sh $(JS)
 	./scripts/ensure-chromium.sh >/dev/null
 	cd $(JS) && npm run test:browser
+	node --test static/test/dashboard.test.js
 
 lint:
 	$(GO) vet ./...
@@ -70,10 +71,12 @@ bench: wasm
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) ./scripts/fuzz.sh
 
-# The WebAssembly module and Go's wasm_exec.js, into the JS package.
+# The WebAssembly module and Go's wasm_exec.js, into the JS package, and the
+# package into static/pkg/ for the dashboard the binary embeds.
 wasm:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(JS)/zkvault.wasm ./jsbridge
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(JS)/wasm_exec.js
+	cp $(JS)/zkvault.wasm $(JS)/wasm_exec.js $(JS)/src/*.js static/pkg/
 
 # An installable tarball of the JS package (@zkvault/zkvault), for embedding apps.
 pack: wasm
