@@ -32,7 +32,7 @@ const aeadWebCryptoMin = 8 << 10
 
 // browserProvider routes each primitive to Go or WebCrypto.
 type browserProvider struct {
-	native prim.Provider
+	native prim.Symmetric // no RSA: the module does not link Go's
 	web    prim.Provider
 }
 
@@ -45,7 +45,7 @@ func newBrowserProvider() (prim.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &browserProvider{native: prim.Native(), web: web}, nil
+	return &browserProvider{native: prim.NativeSymmetric(), web: web}, nil
 }
 
 func (*browserProvider) Name() string { return "browser" }

@@ -4,7 +4,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -63,7 +62,7 @@ var schemaFS embed.FS
 // imessage_attachments, contacts, locations, whatsapp_messages) and the
 // follow-ups' messages. Each call returns fresh copies.
 func Schemas() []api.Schema {
-	entries, err := fs.ReadDir(schemaFS, "schemas")
+	entries, err := schemaFS.ReadDir("schemas") // sorted by name
 	if err != nil {
 		panic(err) // embedded at build time
 	}

@@ -7,7 +7,8 @@
 //     (crypto/pbkdf2, RFC 8018), outputs of 1..MaxDeriveLength bytes.
 //   - Key wrapping: RSA-OAEP (crypto/rsa, RFC 8017) with SHA-256 and
 //     MGF1-SHA-256, 4096-bit modulus, e = 65537; public keys as
-//     SubjectPublicKeyInfo DER, private keys as PKCS #8 DER (crypto/x509).
+//     SubjectPublicKeyInfo DER, private keys as PKCS #8 DER (der.go, with
+//     the rules of crypto/x509).
 //   - Randomness: crypto/rand.
 //
 // Every decryption or authentication failure is ErrDecrypt, nothing more.
@@ -26,8 +27,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
-	"encoding/asn1"
 	"errors"
 	"fmt"
 	"hash"
@@ -41,9 +40,32 @@ import (
 // ExportPKCS8 answers.
 func Native() Provider { return nativeProvider{} }
 
-type nativeProvider struct{}
+// NativeSymmetric returns the primitives of Native other than RSA, for a
+// provider that takes RSA from elsewhere (the browser's, which uses
+// WebCrypto): a WebAssembly module that holds only these does not link
+// Go's RSA.
+func NativeSymmetric() Symmetric { return nativeSymmetric{} }
 
-var _ Provider = nativeProvider{}
+// Symmetric is Provider without RSA: the methods mean what they mean there.
+type Symmetric interface {
+	Random(b []byte) error
+	SHA256(ctx context.Context, data []byte) ([32]byte, error)
+	NewAEAD(ctx context.Context, key []byte) (AEAD, error)
+	NewMAC(ctx context.Context, key []byte) (MAC, error)
+	HKDF(ctx context.Context, secret, salt, info []byte, length int) ([]byte, error)
+	PBKDF2(ctx context.Context, password, salt []byte, iterations, keyLen int) ([]byte, error)
+}
+
+// nativeProvider is nativeSymmetric and RSA. The two are distinct types so
+// that NativeSymmetric does not keep the RSA methods reachable.
+type nativeProvider struct{ nativeSymmetric }
+
+type nativeSymmetric struct{}
+
+var (
+	_ Provider  = nativeProvider{}
+	_ Symmetric = nativeSymmetric{}
+)
 
 // maxGCMPlaintext is the longest plaintext AES-GCM with a 96-bit nonce may
 // encrypt (NIST SP 800-38D): 2^32 - 2 blocks. crypto/cipher panics beyond it.
@@ -51,18 +73,18 @@ const maxGCMPlaintext = (1<<32 - 2) * aes.BlockSize
 
 func (nativeProvider) Name() string { return "native" }
 
-func (nativeProvider) Random(b []byte) error {
+func (nativeSymmetric) Random(b []byte) error {
 	// crypto/rand.Read never fails (Go 1.24+): it crashes the program
 	// rather than return short or predictable output.
 	_, err := rand.Read(b)
 	return err
 }
 
-func (nativeProvider) SHA256(_ context.Context, data []byte) ([32]byte, error) {
+func (nativeSymmetric) SHA256(_ context.Context, data []byte) ([32]byte, error) {
 	return sha256.Sum256(data), nil
 }
 
-func (nativeProvider) NewAEAD(_ context.Context, key []byte) (AEAD, error) {
+func (nativeSymmetric) NewAEAD(_ context.Context, key []byte) (AEAD, error) {
 	if len(key) != AESKeySize {
 		return nil, fmt.Errorf("%w: AES key is %d bytes, want %d", ErrInvalidKey, len(key), AESKeySize)
 	}
@@ -100,7 +122,7 @@ func (a nativeAEAD) Open(_ context.Context, nonce, ciphertext, additionalData []
 	return out, nil
 }
 
-func (nativeProvider) NewMAC(_ context.Context, key []byte) (MAC, error) {
+func (nativeSymmetric) NewMAC(_ context.Context, key []byte) (MAC, error) {
 	if len(key) == 0 {
 		// WebCrypto refuses an empty HMAC key; so do we, so that the two
 		// providers accept the same inputs.
@@ -126,7 +148,7 @@ func (m *nativeMAC) Sum(_ context.Context, msg []byte) ([]byte, error) {
 	return out, nil
 }
 
-func (nativeProvider) HKDF(_ context.Context, secret, salt, info []byte, length int) ([]byte, error) {
+func (nativeSymmetric) HKDF(_ context.Context, secret, salt, info []byte, length int) ([]byte, error) {
 	if length < 1 || length > MaxDeriveLength {
 		return nil, fmt.Errorf("prim: HKDF length %d out of range 1..%d", length, MaxDeriveLength)
 	}
@@ -135,7 +157,7 @@ func (nativeProvider) HKDF(_ context.Context, secret, salt, info []byte, length 
 	return hkdf.Key(sha256.New, secret, salt, string(info), length)
 }
 
-func (nativeProvider) PBKDF2(ctx context.Context, password, salt []byte, iterations, keyLen int) ([]byte, error) {
+func (nativeSymmetric) PBKDF2(ctx context.Context, password, salt []byte, iterations, keyLen int) ([]byte, error) {
 	if iterations < 1 || int64(iterations) > MaxPBKDF2Iterations {
 		return nil, fmt.Errorf("prim: PBKDF2 iterations %d out of range 1..%d", iterations, int64(MaxPBKDF2Iterations))
 	}
@@ -162,60 +184,21 @@ func (nativeProvider) GenerateRSA(ctx context.Context, extractable bool) (Privat
 }
 
 func (nativeProvider) ImportRSAPublic(_ context.Context, spki []byte) (PublicKey, error) {
-	k, err := x509.ParsePKIXPublicKey(spki)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
-	}
-	pub, ok := k.(*rsa.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("%w: not an RSA public key", ErrInvalidKey)
-	}
-	if err := checkRSAPublic(pub); err != nil {
-		return nil, err
-	}
-	p, err := newNativePublic(pub)
+	// A key has one encoding, so that it has one fingerprint: any other DER
+	// spelling of the same key (absent NULL parameters, ...) is refused.
+	k, err := ParseRSAPublicKey(spki)
 	if err != nil {
 		return nil, err
 	}
-	// A key has one encoding, so that it has one fingerprint: refuse any
-	// other DER spelling of the same key (absent NULL parameters, ...).
-	if !bytes.Equal(p.spki, spki) {
-		return nil, fmt.Errorf("%w: SubjectPublicKeyInfo is not in canonical form", ErrInvalidKey)
-	}
-	return p, nil
+	return newNativePublic(k)
 }
 
 func (nativeProvider) ImportRSAPrivate(_ context.Context, pkcs8 []byte, extractable bool) (PrivateKey, error) {
-	// x509.ParsePKCS8PrivateKey ignores bytes after the DER SEQUENCE;
-	// we do not.
-	var outer asn1.RawValue
-	if rest, err := asn1.Unmarshal(pkcs8, &outer); err != nil || len(rest) != 0 {
-		return nil, fmt.Errorf("%w: PKCS #8 is not one DER structure", ErrInvalidKey)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(pkcs8) // also validates the key
+	k, err := ParseRSAPrivateKey(pkcs8) // also validates the key
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
+		return nil, err
 	}
-	priv, ok := k.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("%w: not an RSA private key", ErrInvalidKey)
-	}
-	return newNativePrivate(priv, extractable)
-}
-
-// checkRSAPublic enforces the only RSA parameters zkvault uses.
-func checkRSAPublic(k *rsa.PublicKey) error {
-	if k.N == nil || k.N.BitLen() != RSABits {
-		bits := 0
-		if k.N != nil {
-			bits = k.N.BitLen()
-		}
-		return fmt.Errorf("%w: RSA modulus is %d bits, want %d", ErrInvalidKey, bits, RSABits)
-	}
-	if k.E != RSAPublicExp {
-		return fmt.Errorf("%w: RSA public exponent is %d, want %d", ErrInvalidKey, k.E, RSAPublicExp)
-	}
-	return nil
+	return newNativePrivate(k, extractable)
 }
 
 type nativePublic struct {
@@ -224,9 +207,9 @@ type nativePublic struct {
 }
 
 func newNativePublic(k *rsa.PublicKey) (*nativePublic, error) {
-	spki, err := x509.MarshalPKIXPublicKey(k)
+	spki, err := MarshalRSAPublicKey(k)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
+		return nil, err
 	}
 	return &nativePublic{key: k, spki: spki}, nil
 }
@@ -288,5 +271,5 @@ func (k *nativePrivate) ExportPKCS8(_ context.Context) ([]byte, error) {
 	if !k.extractable {
 		return nil, ErrNotExtractable
 	}
-	return x509.MarshalPKCS8PrivateKey(k.key)
+	return marshalPKCS8(k.key)
 }

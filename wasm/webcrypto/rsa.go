@@ -10,9 +10,6 @@ package webcrypto
 import (
 	"bytes"
 	"context"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/asn1"
 	"errors"
 	"fmt"
 
@@ -85,7 +82,7 @@ func (e *env) newPublicKey(ctx context.Context, pub safejs.Value) (*publicKey, e
 	}
 	// WebCrypto exports canonical DER; check, so that SPKI is the same
 	// bytes every provider gives for this key.
-	if _, err := parseRSAPublic(spki); err != nil {
+	if _, err := prim.ParseRSAPublicKey(spki); err != nil {
 		return nil, err
 	}
 	return &publicKey{env: e, key: pub, spki: spki}, nil
@@ -161,49 +158,11 @@ func truthy(v safejs.Value) bool {
 	return err == nil && b
 }
 
-// parseRSAPublic parses a SubjectPublicKeyInfo in Go exactly as the native
-// provider does: an RSA-4096 key with e = 65537 in canonical DER.
-func parseRSAPublic(spki []byte) (*rsa.PublicKey, error) {
-	k, err := x509.ParsePKIXPublicKey(spki)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", prim.ErrInvalidKey, err)
-	}
-	pub, ok := k.(*rsa.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("%w: not an RSA public key", prim.ErrInvalidKey)
-	}
-	if err := checkRSAPublic(pub); err != nil {
-		return nil, err
-	}
-	canonical, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", prim.ErrInvalidKey, err)
-	}
-	if !bytes.Equal(canonical, spki) {
-		return nil, fmt.Errorf("%w: SubjectPublicKeyInfo is not in canonical form", prim.ErrInvalidKey)
-	}
-	return pub, nil
-}
-
-func checkRSAPublic(k *rsa.PublicKey) error {
-	if k.N == nil || k.N.BitLen() != prim.RSABits {
-		bits := 0
-		if k.N != nil {
-			bits = k.N.BitLen()
-		}
-		return fmt.Errorf("%w: RSA modulus is %d bits, want %d", prim.ErrInvalidKey, bits, prim.RSABits)
-	}
-	if k.E != prim.RSAPublicExp {
-		return fmt.Errorf("%w: RSA public exponent is %d, want %d", prim.ErrInvalidKey, k.E, prim.RSAPublicExp)
-	}
-	return nil
-}
-
 // ImportRSAPublic checks spki in Go (the same rules as the native
 // provider: WebCrypto alone accepts trailing bytes and non-canonical
 // encodings), then imports it.
 func (p *provider) ImportRSAPublic(ctx context.Context, spki []byte) (prim.PublicKey, error) {
-	if _, err := parseRSAPublic(spki); err != nil {
+	if _, err := prim.ParseRSAPublicKey(spki); err != nil {
 		return nil, err
 	}
 	der, err := p.env.bytes(spki)
@@ -226,13 +185,13 @@ func (p *provider) ImportRSAPublic(ctx context.Context, spki []byte) (prim.Publi
 // WebCrypto with the extractable flag, and the public key. The Go copy of
 // the parsed key is dropped on return.
 func (p *provider) ImportRSAPrivate(ctx context.Context, pkcs8 []byte, extractable bool) (prim.PrivateKey, error) {
-	pub, err := parsePKCS8Public(pkcs8)
+	k, err := prim.ParseRSAPrivateKey(pkcs8) // also validates the key
 	if err != nil {
 		return nil, err
 	}
-	spki, err := x509.MarshalPKIXPublicKey(pub)
+	spki, err := prim.MarshalRSAPublicKey(&k.PublicKey)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", prim.ErrInvalidKey, err)
+		return nil, err
 	}
 	der, err := p.env.bytes(pkcs8)
 	if err != nil {
@@ -263,31 +222,6 @@ func (p *provider) ImportRSAPrivate(ctx context.Context, pkcs8 []byte, extractab
 		pub:         &publicKey{env: p.env, key: pubKey, spki: spki},
 		extractable: extractable,
 	}, nil
-}
-
-// parsePKCS8Public parses and validates a PKCS #8 RSA private key and
-// returns its public half.
-func parsePKCS8Public(pkcs8 []byte) (*rsa.PublicKey, error) {
-	// x509.ParsePKCS8PrivateKey ignores bytes after the DER SEQUENCE.
-	var outer asn1.RawValue
-	if rest, err := asn1.Unmarshal(pkcs8, &outer); err != nil || len(rest) != 0 {
-		return nil, fmt.Errorf("%w: PKCS #8 is not one DER structure", prim.ErrInvalidKey)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(pkcs8) // also validates the key
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", prim.ErrInvalidKey, err)
-	}
-	priv, ok := k.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("%w: not an RSA private key", prim.ErrInvalidKey)
-	}
-	if len(priv.Primes) != 2 {
-		return nil, fmt.Errorf("%w: multi-prime RSA key", prim.ErrInvalidKey)
-	}
-	if err := checkRSAPublic(&priv.PublicKey); err != nil {
-		return nil, err
-	}
-	return &priv.PublicKey, nil
 }
 
 // invalidKey turns a rejected importKey into an error wrapping
