@@ -175,7 +175,9 @@ var b64Val = func() (t [256]byte) {
 // 64 characters, no padding, zero trailing bits) and returns the decoded
 // length, without allocating. It accepts exactly what
 // base64.RawURLEncoding.Strict() decodes.
-func Base64URLLen(s string) (int, bool) {
+func Base64URLLen(s string) (int, bool) { return base64URLLen(s) }
+
+func base64URLLen[T string | []byte](s T) (int, bool) {
 	n := len(s)
 	switch n % 4 {
 	case 1:
@@ -231,30 +233,46 @@ func ValidLowerHex(s string, n int) bool {
 // enc:v2:<kid>:<payload>: kid a key version, payload strict base64url
 // decoding to MinCiphertextLen…MaxCiphertextLen bytes (nonce, ciphertext,
 // tag). It says nothing about whether the ciphertext decrypts.
-func CheckEncV2(field, s string) error {
-	rest, ok := strings.CutPrefix(s, "enc:v2:")
-	if !ok {
-		if strings.HasPrefix(s, "enc:") {
-			return errf(CodeInvalidCiphertext, field, "unsupported ciphertext form %s: want enc:v2:<kid>:<base64url>", quote(s))
+func CheckEncV2(field, s string) error { return checkEncV2(fieldPath{name: field}, s) }
+
+// fieldPath is prefix+name, joined only for an error.
+type fieldPath struct{ prefix, name string }
+
+func (p fieldPath) String() string { return p.prefix + p.name }
+
+// checkEncV2 is CheckEncV2 of a string or of its bytes (so that a value in a
+// JSON document is checked without a copy).
+func checkEncV2[T string | []byte](field fieldPath, s T) error {
+	if len(s) < 7 || string(s[:7]) != "enc:v2:" {
+		if len(s) >= 4 && string(s[:4]) == "enc:" {
+			return errf(CodeInvalidCiphertext, field.String(), "unsupported ciphertext form %s: want enc:v2:<kid>:<base64url>", quote(string(s)))
 		}
-		return errf(CodeInvalidCiphertext, field, "not a ciphertext: want enc:v2:<kid>:<base64url>")
+		return errf(CodeInvalidCiphertext, field.String(), "not a ciphertext: want enc:v2:<kid>:<base64url>")
 	}
-	kid, payload, ok := strings.Cut(rest, ":")
+	rest := s[7:]
+	colon := -1
+	for i := 0; i < len(rest); i++ {
+		if rest[i] == ':' {
+			colon = i
+			break
+		}
+	}
+	if colon < 0 {
+		return errf(CodeInvalidCiphertext, field.String(), "enc:v2 value has no payload")
+	}
+	kid, payload := rest[:colon], rest[colon+1:]
+	if _, ok := ParseKeyVersion(string(kid)); !ok {
+		return errf(CodeInvalidCiphertext, field.String(), "enc:v2 key id %s is not 1-4294967295 without leading zeros", quote(string(kid)))
+	}
+	n, ok := base64URLLen(payload)
 	if !ok {
-		return errf(CodeInvalidCiphertext, field, "enc:v2 value has no payload")
-	}
-	if _, ok := ParseKeyVersion(kid); !ok {
-		return errf(CodeInvalidCiphertext, field, "enc:v2 key id %s is not 1-4294967295 without leading zeros", quote(kid))
-	}
-	n, ok := Base64URLLen(payload)
-	if !ok {
-		return errf(CodeInvalidCiphertext, field, "enc:v2 payload is not strict base64url without padding")
+		return errf(CodeInvalidCiphertext, field.String(), "enc:v2 payload is not strict base64url without padding")
 	}
 	if n < MinCiphertextLen {
-		return errf(CodeInvalidCiphertext, field, "enc:v2 payload is %d bytes, shorter than nonce+tag+1 (%d)", n, MinCiphertextLen)
+		return errf(CodeInvalidCiphertext, field.String(), "enc:v2 payload is %d bytes, shorter than nonce+tag+1 (%d)", n, MinCiphertextLen)
 	}
 	if n > MaxCiphertextLen {
-		return errf(CodeTooLong, field, "enc:v2 payload is %d bytes, more than %d", n, MaxCiphertextLen)
+		return errf(CodeTooLong, field.String(), "enc:v2 payload is %d bytes, more than %d", n, MaxCiphertextLen)
 	}
 	return nil
 }
@@ -357,11 +375,21 @@ func ValidateRecord(s *Schema, r *Record, mustEncrypt bool) error {
 		return errf(CodeTooMany, "fields", "%d fields, at most %d", len(r.Fields), MaxFields)
 	}
 	for name, raw := range r.Fields {
-		p := "fields." + name
 		f, ok := s.Fields[name]
 		if !ok {
-			return errf(CodeUnknownField, p, "field %s is not in the schema of collection %s", quote(name), s.Collection)
+			return errf(CodeUnknownField, "fields."+name, "field %s is not in the schema of collection %s", quote(name), s.Collection)
 		}
+		if f.Encrypted {
+			// The common case, a ciphertext string without escapes, is
+			// checked in place.
+			if b, ok := plainJSONString(raw); ok && len(b) >= 4 && string(b[:4]) == "enc:" {
+				if err := checkEncV2(fieldPath{"fields.", name}, b); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		p := "fields." + name
 		if f.Encrypted {
 			str, isStr, err := jsonString(raw)
 			if err != nil {
@@ -486,6 +514,17 @@ func isNumber(raw []byte) bool {
 	}
 	c := raw[0]
 	return c == '-' || isDigit(c)
+}
+
+// plainJSONString returns the bytes of raw between its quotes if raw is a
+// JSON string without escapes (what jsonString's fast path takes), without
+// copying them.
+func plainJSONString(raw json.RawMessage) ([]byte, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' || bytes.IndexByte(raw[1:len(raw)-1], '\\') >= 0 {
+		return nil, false
+	}
+	return raw[1 : len(raw)-1], true
 }
 
 // jsonString decodes raw if it is a JSON string.

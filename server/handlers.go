@@ -365,14 +365,14 @@ func (s *Server) upsertRecords(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var r UpsertRequest
-	if err := service.DecodeJSON(bytes.NewReader(b), &r); err != nil {
+	records, err := service.DecodeRecords(b) // the body is an UpsertRequest
+	if err != nil {
 		return err
 	}
-	if r.Records == nil {
+	if records == nil {
 		return service.Invalid("invalid_value", "records: required")
 	}
-	res, err := s.svc.UpsertRecords(c.Request().Context(), caller(c), param(c, "space"), param(c, "collection"), r.Records)
+	res, err := s.svc.UpsertRecords(c.Request().Context(), caller(c), param(c, "space"), param(c, "collection"), records)
 	if err != nil {
 		return err
 	}

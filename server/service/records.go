@@ -104,14 +104,22 @@ func (s *Service) UpsertRecords(ctx context.Context, c Caller, spaceID, coll str
 		err error
 	}
 	preps := make([]prepared, len(items))
+	names := schemaNames(sc)
 	prep := func(i int) {
+		// Most items are canonical already: then they are their own
+		// canonical bytes, and decoding them is a scan.
+		if r, ok := canonicalRecord(items[i], names); ok {
+			preps[i].id = r.ID
+			preps[i].w, preps[i].err = s.prepare(sc, &r, enc, items[i])
+			return
+		}
 		var r api.Record
 		if err := decodeStrict(items[i], &r); err != nil {
 			preps[i].err = Invalid("invalid_json", "%v", err)
 			return
 		}
 		preps[i].id = r.ID
-		preps[i].w, preps[i].err = s.prepare(sc, &r, enc)
+		preps[i].w, preps[i].err = s.prepare(sc, &r, enc, nil)
 	}
 	workers := min(runtime.GOMAXPROCS(0), (len(items)+63)/64)
 	var wg sync.WaitGroup
@@ -162,7 +170,8 @@ func (s *Service) UpsertRecords(ctx context.Context, c Caller, spaceID, coll str
 }
 
 // prepare validates a record and derives what the store keeps beside it.
-func (s *Service) prepare(sc *api.Schema, r *api.Record, enc bool) (store.RecordWrite, error) {
+// canon, if not nil, is the record's canonical JSON (see canonicalRecord).
+func (s *Service) prepare(sc *api.Schema, r *api.Record, enc bool, canon []byte) (store.RecordWrite, error) {
 	if err := api.ValidateRecord(sc, r, enc); err != nil {
 		return store.RecordWrite{}, err
 	}
@@ -205,15 +214,32 @@ func (s *Service) prepare(sc *api.Schema, r *api.Record, enc bool) (store.Record
 		}
 	}
 	slices.SortFunc(w.Filters, func(a, b store.FilterEntry) int { return cmpStr(a.Field, b.Field) })
-	data, err := json.Marshal(r)
-	if err != nil {
-		return w, Invalid(api.CodeInvalidValue, "%v", err)
+	data := canon
+	if data == nil {
+		var err error
+		if data, err = json.Marshal(r); err != nil {
+			return w, Invalid(api.CodeInvalidValue, "%v", err)
+		}
 	}
 	if len(data) > s.limits.MaxRecordBytes {
 		return w, Invalid(api.CodeTooLong, "record is %d bytes, at most %d", len(data), s.limits.MaxRecordBytes)
 	}
 	w.Data = data
 	return w, nil
+}
+
+// plainASCIIString reports whether raw is a JSON string of printable ASCII
+// that json.Marshal writes unchanged: no escapes, no '<', '>' or '&'.
+func plainASCIIString(raw []byte) bool {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return false
+	}
+	for _, c := range raw[1 : len(raw)-1] {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 func cmpStr(a, b string) int {
@@ -232,6 +258,10 @@ func filterValue(f api.Field, raw json.RawMessage) (string, error) {
 	raw = bytes.TrimSpace(raw)
 	switch f.Type {
 	case api.TypeString:
+		if plainASCIIString(raw) {
+			// What json.Marshal of the decoded string writes.
+			return string(raw), nil
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", fmt.Errorf("want a string")

@@ -140,6 +140,10 @@ func (b boltBucket) Delete(k []byte) error         { return b.b.Delete(k) }
 func (b boltBucket) NextSequence() (uint64, error) { return b.b.NextSequence() }
 func (b boltBucket) Cursor() kvstore.Cursor        { return b.b.Cursor() }
 
+// SetFillPercent sets the bucket's split threshold for the rest of the
+// transaction (kvstore.FillSetter).
+func (b boltBucket) SetFillPercent(f float64) { b.b.FillPercent = f }
+
 // files keeps blobs as files under dir, in subdirectories by the first two
 // characters of their name.
 type files struct{ dir string }

@@ -30,6 +30,46 @@ func key(open bool, parts ...string) []byte {
 	return b
 }
 
+// arena hands out keys from shared blocks: one allocation for many keys.
+// A key stays valid (and unchanged) as long as it is referenced.
+type arena struct{ buf []byte }
+
+func (a *arena) alloc(n int) []byte {
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]byte, 0, max(n, 32<<10))
+	}
+	b := a.buf[len(a.buf) : len(a.buf) : len(a.buf)+n]
+	a.buf = a.buf[:len(a.buf)+n]
+	return b
+}
+
+// key is key() in the arena.
+func (a *arena) key(open bool, parts ...string) []byte {
+	n := len(parts)
+	for _, p := range parts {
+		n += len(p)
+	}
+	b := a.alloc(n)
+	for i, p := range parts {
+		if i > 0 {
+			b = append(b, 0)
+		}
+		b = append(b, p...)
+	}
+	if open {
+		b = append(b, 0)
+	}
+	return b
+}
+
+// timed returns prefix || t8(t) || id in the arena.
+func (a *arena) timed(prefix []byte, t int64, id string) []byte {
+	b := a.alloc(len(prefix) + 8 + len(id))
+	b = append(b, prefix...)
+	b = binary.BigEndian.AppendUint64(b, uint64(t)^(1<<63))
+	return append(b, id...)
+}
+
 // t8 encodes a time so that byte order is numeric order.
 func t8(t int64) []byte {
 	var b [8]byte
@@ -83,7 +123,8 @@ type recordValue struct {
 	Data    []byte
 }
 
-func encodeRecord(w *store.RecordWrite) ([]byte, error) {
+// recordLen is the length of w's stored value.
+func recordLen(w *store.RecordWrite) int {
 	n := 1 + 1 + 8 + 2 + 2 + len(w.Data)
 	for _, e := range w.Index {
 		n += 4 + len(e.Name) + len(e.Value)
@@ -91,10 +132,14 @@ func encodeRecord(w *store.RecordWrite) ([]byte, error) {
 	for _, e := range w.Filters {
 		n += 6 + len(e.Field) + len(e.Value)
 	}
+	return n
+}
+
+// appendRecord appends w's stored value to b.
+func appendRecord(b []byte, w *store.RecordWrite) ([]byte, error) {
 	if len(w.Index) > 0xffff || len(w.Filters) > 0xffff {
 		return nil, errors.New("too many index entries")
 	}
-	b := make([]byte, 0, n)
 	b = append(b, 1)
 	if w.HasTime {
 		b = append(b, 1)
