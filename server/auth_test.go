@@ -1025,3 +1025,63 @@ func (r resp) csrf(t *testing.T) string {
 	r.decode(t, &info)
 	return info.CSRFToken
 }
+
+// TestWriteTokenWindow: a token with a data window writes only inside it:
+// records whose time lies in it (and that replace only records in it), the
+// blobs of those records; outside it, writes are refused and deletes find
+// nothing.
+func TestWriteTokenWindow(t *testing.T) {
+	a := newAuthEnv(t, nil)
+	owner := a.principal("owner", api.PrincipalUser, 0)
+	vaultWithData(a, owner, "v1") // m00…m19 at 1000, 1010, …; b01 of m01, b15 of m15
+	from, to := int64(1050), int64(1100)
+	var tv service.TokenView
+	a.must(201, "POST", "/api/v1/tokens", a.admin, service.TokenRequest{Principal: "owner",
+		Scopes: []string{"read:messages", "write:messages"}, WindowFrom: &from, WindowTo: &to}).decode(t, &tv)
+	tok := tv.Token
+	base := "/api/v1/spaces/v1/collections/messages/records"
+
+	var res service.UpsertResult
+	a.must(200, "POST", base, tok, map[string]any{"records": []any{
+		msg("m06", 1060, "chat", idx32(0)),  // replaces a record in the window: accepted
+		msg("new1", 1070, "chat", idx32(0)), // new, in the window: accepted
+		msg("new2", 2000, "chat", idx32(0)), // new, outside: rejected
+		msg("m01", 1060, "chat", idx32(0)),  // would move m01 (at 1010) into the window: rejected
+	}}).decode(t, &res)
+	if res.Inserted != 1 || res.Updated != 1 || res.Rejected != 2 {
+		t.Fatalf("upsert through a windowed token: %+v", res)
+	}
+	for _, e := range res.Errors {
+		if e.ID != "new2" && e.ID != "m01" || e.Code != "scope" {
+			t.Errorf("rejected %+v, want new2 and m01 refused for scope", e)
+		}
+	}
+	// The records outside the window are unchanged.
+	var m01 api.Record
+	a.must(200, "GET", base+"/m01", a.admin, nil).decode(t, &m01)
+	if string(m01.Fields["timestamp"]) != "1010" {
+		t.Fatalf("m01 changed through a windowed token: %s", m01.Fields["timestamp"])
+	}
+	a.must(404, "GET", base+"/new2", a.admin, nil)
+
+	// Deletes: inside the window work, outside find nothing.
+	a.must(404, "DELETE", base+"/m15", tok, nil)
+	a.must(200, "GET", base+"/m15", a.admin, nil)
+	a.must(204, "DELETE", base+"/m07", tok, nil)
+
+	// Blobs: only of records in the window, which therefore come first.
+	a.must(403, "PUT", "/api/v1/spaces/v1/blobs/nb", tok, "x")
+	a.must(403, "PUT", "/api/v1/spaces/v1/blobs/nb?collection=messages&record=m15", tok, "x")
+	a.must(201, "PUT", "/api/v1/spaces/v1/blobs/nb?collection=messages&record=m06", tok, "x")
+	a.must(404, "DELETE", "/api/v1/spaces/v1/blobs/b15", tok, nil)
+	a.must(200, "GET", "/api/v1/spaces/v1/blobs/b15", a.admin, nil)
+	a.must(204, "DELETE", "/api/v1/spaces/v1/blobs/nb", tok, nil)
+
+	// Without collection limits, the window alone refuses an unlinked blob.
+	var wv service.TokenView
+	a.must(201, "POST", "/api/v1/tokens", a.admin, service.TokenRequest{Principal: "owner",
+		Scopes: []string{"read", "write"}, WindowFrom: &from, WindowTo: &to}).decode(t, &wv)
+	if r := a.do("PUT", "/api/v1/spaces/v1/blobs/nb2", wv.Token, "x"); r.status != 403 || !strings.Contains(string(r.body), "data window") {
+		t.Fatalf("unlinked blob through a windowed token: %d %s, want 403 naming the data window", r.status, r.body)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/zkvault/zkvault/api"
+	"github.com/zkvault/zkvault/server/store"
 )
 
 // Operations that Gate checks.
@@ -53,7 +54,8 @@ func scopeErr(format string, args ...any) *Error {
 
 // Gate checks an operation against the caller's limits: spaces (outside
 // them a space is not found), collection scopes (403), the data window (a
-// blob outside it is not found). coll is the collection of a records
+// blob outside it is not found, for reading and for deleting alike; record
+// writes and blob uploads check the window in the operation itself). coll is the collection of a records
 // operation or of a blob upload; blob is the blob of a blob operation.
 func (s *Service) Gate(ctx context.Context, c Caller, op, space, coll, blob string) error {
 	if c.Admin {
@@ -91,8 +93,11 @@ func (s *Service) Gate(ctx context.Context, c Caller, op, space, coll, blob stri
 		if op == OpBlobDelete {
 			verb = ScopeWrite
 		}
+		if err := c.need(verb); err != nil {
+			return err
+		}
 		_, limited := c.Collections[verb]
-		if !limited && (c.Window == nil || verb == ScopeWrite) {
+		if !limited && c.Window == nil {
 			return nil
 		}
 		if !api.ValidID(space) || !api.ValidID(blob) {
@@ -106,7 +111,7 @@ func (s *Service) Gate(ctx context.Context, c Caller, op, space, coll, blob stri
 		if limited && !c.CanCollection(verb, m.Collection) {
 			return scopeErr("the token may not %s blobs of collection %q", verb, m.Collection)
 		}
-		if c.Window != nil && verb == ScopeRead {
+		if c.Window != nil {
 			if m.Record == "" {
 				return notFound("blob " + blob)
 			}
@@ -121,6 +126,40 @@ func (s *Service) Gate(ctx context.Context, c Caller, op, space, coll, blob stri
 			if len(in) == 0 {
 				return notFound("blob " + blob)
 			}
+		}
+	}
+	return nil
+}
+
+// recordInWindow says whether the stored record space/coll/id exists and
+// lies in the caller's window (always true without a window).
+func (s *Service) recordInWindow(ctx context.Context, c Caller, space, coll, id string) (bool, error) {
+	if c.Admin || c.Window == nil {
+		return true, nil
+	}
+	d, err := s.st.Record(ctx, space, coll, id)
+	if err != nil {
+		return false, nil
+	}
+	in, err := s.InWindow(ctx, c, space, coll, [][]byte{d})
+	return len(in) == 1, err
+}
+
+// writeInWindow checks a record write against the caller's data window: the
+// new record's time must lie in it, and so must the time of the record it
+// replaces, if any. A caller without a window may write anything.
+func (s *Service) writeInWindow(ctx context.Context, c Caller, space, coll string, w *store.RecordWrite) error {
+	if c.Admin || c.Window == nil {
+		return nil
+	}
+	if !w.HasTime || w.Time < c.Window.From || w.Time >= c.Window.To {
+		return scopeErr("the record's time is outside the token's data window")
+	}
+	if _, err := s.st.Record(ctx, space, coll, w.ID); err == nil {
+		if in, err := s.recordInWindow(ctx, c, space, coll, w.ID); err != nil {
+			return err
+		} else if !in {
+			return scopeErr("the record it would replace is outside the token's data window")
 		}
 	}
 	return nil

@@ -144,6 +144,10 @@ func (s *Service) UpsertRecords(ctx context.Context, c Caller, spaceID, coll str
 			continue
 		}
 		seen[r.id] = true
+		if err := s.writeInWindow(ctx, c, spaceID, coll, &w); err != nil {
+			reject(i, r.id, err)
+			continue
+		}
 		writes = append(writes, w)
 		pos = append(pos, i)
 	}
@@ -327,6 +331,11 @@ func (s *Service) DeleteRecord(ctx context.Context, c Caller, spaceID, coll, id 
 	if !api.ValidID(id) {
 		return notFound("record")
 	}
+	if in, err := s.recordInWindow(ctx, c, spaceID, coll, id); err != nil {
+		return err
+	} else if !in {
+		return notFound("record " + id)
+	}
 	if err := s.st.DeleteRecord(ctx, spaceID, coll, id); err != nil {
 		return fromStore(err, "record "+id)
 	}
@@ -464,6 +473,18 @@ func (s *Service) PutBlob(ctx context.Context, c Caller, spaceID, id, coll, reco
 		}
 		if err := api.CheckID("record", record); err != nil {
 			return BlobView{}, fromAPI(err)
+		}
+	}
+	// A caller with a data window writes only blobs of records in it, so the
+	// record comes first.
+	if !c.Admin && c.Window != nil {
+		if record == "" {
+			return BlobView{}, scopeErr("a token with a data window may upload only blobs linked to a record: name one with ?collection= and ?record=")
+		}
+		if in, err := s.recordInWindow(ctx, c, spaceID, coll, record); err != nil {
+			return BlobView{}, err
+		} else if !in {
+			return BlobView{}, scopeErr("the blob's record is outside the token's data window")
 		}
 	}
 	m, err := s.st.PutBlob(ctx, store.BlobMeta{Space: spaceID, ID: id, Collection: coll, Record: record, CreatedAt: s.ms()}, r)

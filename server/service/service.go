@@ -125,7 +125,8 @@ type Caller struct {
 	Collections map[string][]string
 	// Spaces limits the caller to some spaces (none: no limit).
 	Spaces []string
-	// Window limits reads to records whose time lies in it.
+	// Window limits reads and writes to records whose time lies in it (and
+	// to the blobs of those records).
 	Window *Window
 
 	sid []byte // session id of a cookie caller
