@@ -154,3 +154,24 @@ type Principal struct {
 	// key; opaque to the server.
 	SealedKey string `json:"sealed_key,omitempty"`
 }
+
+// UpsertResult is the answer to a batch upsert of records: counts of each
+// outcome, and one ItemError per rejected item. Bad items never block good
+// ones.
+type UpsertResult struct {
+	Inserted  int         `json:"inserted"`
+	Updated   int         `json:"updated"`
+	Unchanged int         `json:"unchanged"`
+	Rejected  int         `json:"rejected"`
+	Errors    []ItemError `json:"errors"`
+}
+
+// ItemError says why one item of a batch was rejected: its position in the
+// batch, its id when it had a valid one, a stable code and a message that
+// names the problem, never a value.
+type ItemError struct {
+	Index   int    `json:"index"`
+	ID      string `json:"id,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}

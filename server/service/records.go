@@ -16,23 +16,11 @@ import (
 	"github.com/zkvault/zkvault/server/store"
 )
 
-// UpsertResult counts the outcome of a batch; Errors has one entry per
-// rejected item.
-type UpsertResult struct {
-	Inserted  int         `json:"inserted"`
-	Updated   int         `json:"updated"`
-	Unchanged int         `json:"unchanged"`
-	Rejected  int         `json:"rejected"`
-	Errors    []ItemError `json:"errors"`
-}
-
-// ItemError says why one item of a batch was rejected.
-type ItemError struct {
-	Index   int    `json:"index"`
-	ID      string `json:"id,omitempty"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+// UpsertResult and ItemError are the wire types of a batch upsert's answer.
+type (
+	UpsertResult = api.UpsertResult
+	ItemError    = api.ItemError
+)
 
 func schemaOf(sp *store.Space, coll string) (*api.Schema, error) {
 	for i := range sp.Schemas {

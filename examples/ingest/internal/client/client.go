@@ -245,22 +245,11 @@ func (c *Client) AddCollection(ctx context.Context, space string, s api.Schema) 
 	return c.doJSON(ctx, http.MethodPost, path("spaces", space, "collections"), s, nil)
 }
 
-// UpsertResult is the server's answer to a batch.
-type UpsertResult struct {
-	Inserted  int         `json:"inserted"`
-	Updated   int         `json:"updated"`
-	Unchanged int         `json:"unchanged"`
-	Rejected  int         `json:"rejected"`
-	Errors    []ItemError `json:"errors"`
-}
-
-// ItemError says why the server rejected one item of a batch.
-type ItemError struct {
-	Index   int    `json:"index"`
-	ID      string `json:"id,omitempty"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+// UpsertResult and ItemError are the wire types of a batch upsert's answer.
+type (
+	UpsertResult = api.UpsertResult
+	ItemError    = api.ItemError
+)
 
 // Upsert sends a batch of records, each already JSON-encoded.
 func (c *Client) Upsert(ctx context.Context, space, coll string, records []json.RawMessage) (UpsertResult, error) {
