@@ -6,8 +6,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import * as zk from './zkvault-spec.mjs';
-import { SCHEMAS, sealRecord, openRecord } from './records.mjs';
-import { normalize } from './normalize.mjs';
+import { SCHEMAS, sealRecord, openRecord, goJSON } from './records.mjs';
+import { normalize, PHONE_TABLE } from './normalize.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
@@ -214,10 +214,9 @@ describe('wasm/testdata/envelopes.json (§2.3)', () => {
   before(async () => {
     for (const n of ['rsa4096-1', 'rsa4096-2', 'rsa4096-3']) keys[n] = await zk.importPrivateKey(zk.pemToDer(pem(n)));
   });
-  // SPEC GAP: the vector file's fields are not documented. Assumed: `key` names
-  // wasm/testdata/<key>.pk8.pem (the identity), `passphrase` the identity's passphrase,
-  // neither present = passphrase "" (Go omitempty), `payload_key` = payload is that key's
-  // PKCS #8 DER, no payload = empty, `rand` = salt || nonce, `seal_key` = recipient.
+  // Layout: wasm/testdata/README.md "File layouts" (`key` names the RSA test key, absent
+  // `passphrase` = "", `payload_key` = that key's PKCS #8 DER, absent payload = empty,
+  // `rand` = salt || nonce, `seal_key` informative).
   const identity = (v) => (v.key ? { key: keys[v.key] } : { passphrase: v.passphrase ?? '' });
   const expectedPayload = (v) => (v.payload_key ? keys[v.payload_key].pkcs8 : fromHex(v.payload ?? ''));
 
@@ -376,13 +375,42 @@ describe('§4.9 worked example', () => {
 });
 
 // ---------------------------------------------------------------------------------------
+describe('§4.3.1 step 3 examples (extension rules)', () => {
+  test('extension examples in the prose', () => {
+    const cases = [
+      ['+1 415 555 0100 ext. 12', '+14155550100'], ['+1 415 555 0100;12', '+14155550100'],
+      ['+1 415 555 0100 x', 'phone-character'], ['+1 415 555 0100 x12a', 'phone-letters'],
+      ['+1 415 555 0100 extx 12', 'phone-letters'], ['tel:+1-415-555-0100;ext=1a#', '+14155550100'],
+      ['+1 415 555 0100 ext 1#2', 'phone-character'], ['x12 +1 415', 'phone-letters'],
+    ];
+    for (const [input, want] of cases) {
+      let got;
+      try { got = normalize('phone', input); } catch (e) { got = e.code; }
+      assert.equal(got, want, input);
+    }
+  });
+});
+
 describe('wasm/index/testdata/normalize.json (§4)', () => {
   const file = load('wasm/index/testdata/normalize.json');
+  test('appendix 4a phone table: 254 rows, 245 regions + 9 non-geographic, 215 calling codes', () => {
+    assert.equal(PHONE_TABLE.length, 254);
+    assert.equal(PHONE_TABLE.filter((r) => r.region === '001').length, 9);
+    assert.equal(new Set(PHONE_TABLE.map((r) => r.code)).size, 215);
+    // §4a.2's list of calling codes is the set of the rows' codes, and prefix-free.
+    const md = readFileSync(new URL('../04a-phone-table.md', import.meta.url), 'utf8');
+    const sec = md.slice(md.indexOf('## 4a.2'), md.indexOf('## 4a.3'));
+    const listed = sec.split('\n').filter((l) => /^[0-9 ]+$/.test(l)).join(' ').trim().split(/ +/);
+    assert.deepEqual([...listed].sort(), [...new Set(PHONE_TABLE.map((r) => r.code))].sort());
+    for (const a of listed) for (const b of listed) if (a !== b) assert.ok(!b.startsWith(a), `${a} prefix of ${b}`);
+    for (const c of new Set(PHONE_TABLE.map((r) => r.code))) {
+      assert.equal(new Set(PHONE_TABLE.filter((r) => r.code === c).map((r) => r.trunk)).size, 1, `trunk of code ${c}`);
+    }
+  });
   for (const v of file.vectors) {
     const input = v.input_hex !== undefined ? fromHex(v.input_hex) : v.input;
     test(`${v.normalizer} ${v.error ?? 'ok'}: ${JSON.stringify(v.input_hex ?? v.input)}${v.region ? ' region ' + v.region : ''}`, async (t) => {
       const got = await outcome(() => normalize(v.normalizer, input, v.region ?? ''));
-      if (got.code === 'not specified') return t.skip(got.error.message);
       assert.equal(got.code, v.error ? v.error : 'success', got.error?.message);
       if (!v.error) assert.equal(got.value, v.output);
     });
@@ -410,17 +438,23 @@ describe('wasm/testdata/records.json (§6)', () => {
         region: v.region ?? '', rand: fromHex(v.rand), unverifiable,
       });
       const want = structuredClone(v.record);
-      for (const name of unverifiable) delete want.index[name];
+      assert.deepEqual(unverifiable, [], 'every index is decidable from the spec (appendix 4a)');
       assert.deepEqual(sealed, want);
-      if (unverifiable.length) t.diagnostic(`not checked (phone table row not in the spec): index ${unverifiable.join(', ')}`);
     });
   }
-  test('assumption (not from the spec): whatsapp senderPhoneNumber "+41 79 555 01 23" region CH is "+41795550123"', async () => {
-    // The CH row is not in §4.3.6; this only checks that the vector's index value "26" is
-    // that of the obvious E.164 form.
+  test('whatsapp senderPhoneNumber "+41 79 555 01 23" region CH is "+41795550123" (appendix 4a row CH)', async () => {
+    assert.equal(normalize('phone', '+41 79 555 01 23', 'CH'), '+41795550123');
     const v = file.vectors.find((x) => x.name === 'whatsapp message');
     const key = await zk.indexKey(keyring.get(1), file.space_id, 'whatsapp_messages', 'senderPhoneNumber');
     assert.deepEqual([(await zk.computeIndex(key, 8, ['+41795550123'])).value], v.record.index.senderPhoneNumber);
+  });
+  test('§6.2 JSON encoding examples (writer bytes)', () => {
+    assert.equal(goJSON('<>&\u2028\u2029\b\f\n\r\t\u0001"\\/é'), '"\\u003c\\u003e\\u0026\\u2028\\u2029\\b\\f\\n\\r\\t\\u0001\\"\\\\/é"');
+    for (const [v, t] of [[48.2, '48.2'], [100, '100'], [1e-6, '0.000001'], [1e20, '100000000000000000000'], [1e21, '1e+21'], [1e-7, '1e-7'], [-0, '-0']]) assert.equal(goJSON(v), t);
+    assert.equal(goJSON({ b: 1, a: [true, null] }), '{"a":[true,null],"b":1}');
+  });
+  test('§6.3 shipped schemas loaded from wasm/schemas/*.json: 7 collections', () => {
+    assert.deepEqual(Object.keys(SCHEMAS).sort(), ['contacts', 'imessage_attachments', 'imessages', 'locations', 'messages', 'screenshots', 'whatsapp_messages']);
   });
   test('§6.4 worked example: chatName inner plaintext is Padmé(9) = 10 bytes', async () => {
     const v = file.vectors.find((x) => x.name === 'whatsapp message');

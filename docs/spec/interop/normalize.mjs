@@ -4,6 +4,7 @@
 // scripts and White_Space at Unicode 15.0.0 come from the @unicode/unicode-15.0.0 npm
 // package (generated from the UCD). NFC/NFKD use String.prototype.normalize (Node's ICU;
 // normalisation of characters assigned in 15.0.0 is stable, §4.4).
+import { readFileSync } from 'node:fs';
 import { ZkError, utf8, utf8Decode } from './zkvault-spec.mjs';
 
 const U = '@unicode/unicode-15.0.0';
@@ -39,15 +40,23 @@ export const NOT_SPECIFIED = 'not specified';
 
 export const MAX_INPUT = 65536;
 
-// §4.3 definitions.
+// §4.3 definitions. fold: CaseFolding.txt C+F, except the Cherokee capitals
+// U+13A0…U+13EF → U+AB70…U+ABBF and U+13F0…U+13F5 → U+13F8…U+13FD (§4.3, as x/text).
+function cherokeeCapitalToSmall(cp) {
+  if (cp >= 0x13a0 && cp <= 0x13ef) return String.fromCodePoint(cp - 0x13a0 + 0xab70);
+  if (cp >= 0x13f0 && cp <= 0x13f5) return String.fromCodePoint(cp + 8);
+  return undefined;
+}
 export function fold(s) {
   let out = '';
-  for (const ch of s) out += FOLD_F.get(ch) ?? FOLD_C.get(ch) ?? ch;
+  for (const ch of s) out += cherokeeCapitalToSmall(ch.codePointAt(0)) ?? FOLD_F.get(ch) ?? FOLD_C.get(ch) ?? ch;
   return out;
 }
+// §4.3 foldNFKD: NFKD, then at most 4 rounds of NFKD(fold(s)), stopping early when a
+// round changes nothing; after the 4th round s is the result even if not stable.
 export function foldNFKD(s) {
   s = s.normalize('NFKD');
-  for (let i = 0; i < 8; i++) { // spec: "at most 4 rounds"; loop until stable
+  for (let i = 0; i < 4; i++) {
     const t = fold(s).normalize('NFKD');
     if (t === s) return s;
     s = t;
@@ -95,37 +104,43 @@ function trimBy(s, pred) {
   return cps.slice(a, b).join('');
 }
 
-// §4.3.6 phone table: ONLY the rows the spec lists (12 of 254). SPEC GAP: the other 242
-// rows, and the full set of 215 calling codes, are only in wasm/index/phone_table.go.
-// trunkInNSN is complete from the prose ("true for BY, KZ and RU").
-const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
-export const PHONE_TABLE_FROM_SPEC = [
-  { region: 'US', code: '1', idd: '011', trunk: '1', lengths: [10] },
-  { region: 'CA', code: '1', idd: '011', trunk: '1', lengths: [7, 10] },
-  { region: 'GB', code: '44', idd: '00', trunk: '0', lengths: [7, 9, 10] },
-  { region: 'FR', code: '33', idd: '00', trunk: '0', lengths: [9] },
-  { region: 'DE', code: '49', idd: '00', trunk: '0', lengths: range(4, 15) },
-  { region: 'IT', code: '39', idd: '00', trunk: '', lengths: range(6, 12) },
-  { region: 'ES', code: '34', idd: '00', trunk: '', lengths: [9] },
-  { region: 'RU', code: '7', idd: '810', trunk: '8', lengths: [10, 14], trunkInNSN: true },
-  { region: 'JP', code: '81', idd: '010', trunk: '0', lengths: range(8, 17) },
-  { region: 'AU', code: '61', idd: '0011', trunk: '0', lengths: [...range(5, 10), 12] },
-  { region: 'IN', code: '91', idd: '00', trunk: '0', lengths: range(8, 13) },
-  { region: 'BR', code: '55', idd: '', trunk: '0', lengths: range(8, 11) },
-];
-// Calling codes the spec names without a row (§4.3.6 "001 for the 9 non-geographic codes").
-const CODES_NAMED_WITHOUT_ROW = ['800', '808', '870', '878', '881', '882', '883', '888', '979'];
-// Other regions that §4.3.6 names as rows of the table (list of national-format caveats)
-// and that share a calling code with a listed row: the union of lengths for these codes
-// may be wider than what the listed rows give. Reported, not used.
-export const CODES_WITH_UNLISTED_ROWS = { 1: 'NANP islands (AG AI AS BB BM …)', 7: 'KZ', 44: 'GG IM JE', 61: 'CC CX' };
+// §4.3.6 / appendix 4a: the phone table, read at load time from the spec's own Markdown
+// (docs/spec/04a-phone-table.md, §4a.1 gives the syntax), so the spec stays the single
+// source. Columns: region | code | IDD | trunk | NSN lengths | trunkInNSN; "—" is "".
+export function parsePhoneTable(md) {
+  const rowsAt = md.indexOf('## 4a.3 Rows');
+  if (rowsAt < 0) throw new Error('04a-phone-table.md: no "## 4a.3 Rows" section');
+  const lines = md.slice(rowsAt).split('\n');
+  const rows = [];
+  let header = null;
+  for (const line of lines) {
+    if (!line.startsWith('|')) { if (header && rows.length) break; continue; }
+    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    if (!header) { header = cells; continue; }
+    if (cells.every((c) => /^-+$/.test(c))) continue;
+    if (cells.length !== 6) throw new Error(`04a-phone-table.md: bad row ${line}`);
+    const [region, code, idd, trunk, lengths, trunkInNSN] = cells;
+    const none = (c) => (c === '\u2014' ? '' : c);
+    if (!/^([A-Z]{2}|001)$/.test(region) || !/^[1-9][0-9]{0,2}$/.test(code) ||
+        !/^([0-9]+|\u2014)$/.test(idd) || !/^([0-9]+|\u2014)$/.test(trunk) ||
+        !/^[0-9]+(, [0-9]+)*$/.test(lengths) || !/^(yes|no)$/.test(trunkInNSN)) {
+      throw new Error(`04a-phone-table.md: bad row ${line}`);
+    }
+    rows.push({
+      region, code, idd: none(idd), trunk: none(trunk),
+      lengths: lengths.split(', ').map(Number), trunkInNSN: trunkInNSN === 'yes',
+    });
+  }
+  if (header?.join('|') !== 'region|code|IDD|trunk|NSN lengths|trunkInNSN') throw new Error('04a-phone-table.md: unexpected header');
+  return rows;
+}
 
-// Regions that cannot be rows: the table holds ISO 3166-1 alpha-2 codes (and "001");
-// these are the ISO user-assigned codes, never a country.
-const USER_ASSIGNED = /^(AA|Q[M-Z]|X[A-Z]|ZZ)$/;
+export const PHONE_TABLE = parsePhoneTable(readFileSync(new URL('../04a-phone-table.md', import.meta.url), 'utf8'));
+const PHONE_CODES = new Set(PHONE_TABLE.map((r) => r.code));
 
+// Region option: 2 ASCII letters, ASCII case ignored; "001" rows are not regions.
 function rowOf(region) {
-  return PHONE_TABLE_FROM_SPEC.find((r) => r.region === region);
+  return region.length === 2 ? PHONE_TABLE.find((r) => r.region === region) : undefined;
 }
 
 const SEPARATOR_SET = new Set([
@@ -153,10 +168,7 @@ export function normPhone(value, region = '') {
   if (region !== '') {
     const R = region.replace(/[a-z]/g, (c) => c.toUpperCase());
     row = rowOf(R);
-    if (!row) {
-      if (!/^[A-Z]{2}$/.test(R) || USER_ASSIGNED.test(R)) throw new ZkError(E.unknownRegion);
-      throw new ZkError(NOT_SPECIFIED, `phone table row for region ${R} is not in §4.3.6`);
-    }
+    if (!row) throw new ZkError(E.unknownRegion);
   }
   // 2. Trim separators; "" → ""; drop a leading tel:.
   let s = trimBy(value, isSeparator);
@@ -181,7 +193,7 @@ export function normPhone(value, region = '') {
       throw new ZkError(E.character);
     }
     if (isSeparator(ch)) continue;
-    if (tel && ch === ';') { ended = true; i = cps.length; break; }
+    if (tel && ch === ';') break; // rest ignored unread, no extension check
     if (digits !== '') {
       if (ch === ',' || ch === ';' || ch === '#') { ended = true; i++; break; }
       if (/[A-Za-z]/.test(ch)) {
@@ -199,15 +211,18 @@ export function normPhone(value, region = '') {
     throw new ZkError(E.character);
   }
   if (ended) {
-    // SPEC GAP (§4.3.1 step 3): "What follows MUST be at least one digit, otherwise only
-    // separators, `,` and `;`". Assumed: every code point after the end marker is a
-    // digit, a separator, `,` or `;`.
+    // §4.3.1 step 3 "Extension check": digits, separators, `,` and `;` only; the first
+    // other character decides (letter → phone-letters, else phone-character); no digit →
+    // phone-character.
+    let extDigit = false;
     for (; i < cps.length; i++) {
       const ch = cps[i];
-      if (isNd(ch) || isSeparator(ch) || ch === ',' || ch === ';') continue;
+      if (isNd(ch)) { extDigit = true; continue; }
+      if (isSeparator(ch) || ch === ',' || ch === ';') continue;
       if (isL(ch)) throw new ZkError(E.letters);
       throw new ZkError(E.character);
     }
+    if (!extDigit) throw new ZkError(E.character);
   }
   // 5. International prefix.
   let international = plus;
@@ -223,8 +238,8 @@ export function normPhone(value, region = '') {
     for (const n of [1, 2, 3]) {
       const c = digits.slice(0, n);
       if (c.length < n || c[0] === '0') break;
-      const rows = PHONE_TABLE_FROM_SPEC.filter((r) => r.code === c);
-      if (rows.length) {
+      if (PHONE_CODES.has(c)) {
+        const rows = PHONE_TABLE.filter((r) => r.code === c);
         cc = c;
         plan = {
           lengths: [...new Set(rows.flatMap((r) => r.lengths))].sort((a, b) => a - b),
@@ -233,13 +248,12 @@ export function normPhone(value, region = '') {
         };
         break;
       }
-      if (CODES_NAMED_WITHOUT_ROW.includes(c)) throw new ZkError(NOT_SPECIFIED, `calling code ${c}: row not in §4.3.6`);
     }
-    if (!cc) throw new ZkError(NOT_SPECIFIED, `calling code of ${digits.slice(0, 3)}…: the set of 215 codes is not in §4.3.6`);
+    if (!cc) throw new ZkError(E.unknownCC);
     nsn = digits.slice(cc.length);
   } else {
     cc = row.code;
-    plan = { lengths: row.lengths, trunk: row.trunk, trunkInNSN: !!row.trunkInNSN };
+    plan = { lengths: row.lengths, trunk: row.trunk, trunkInNSN: row.trunkInNSN };
     nsn = digits;
   }
   // 7. Trunk prefix.

@@ -1,51 +1,27 @@
 // §6 schemas and records, implemented from docs/spec/06-schemas-records.md.
+import { readFileSync, readdirSync } from 'node:fs';
 import * as zk from './zkvault-spec.mjs';
 import { normalize } from './normalize.mjs';
 
 const { ZkError } = zk;
 
-// §6.3 shipped schemas, transcribed from the table (the JSON files in wasm/schemas/ were
-// not read). SPEC GAP: the table gives encrypted/plaintext, indexes and bits, but not
-// every field's type, `multi`, `pad` or `filter`; these are assumed from the prose
-// ("every free-text and identifier field is padded", "emails (multi)", …).
-const enc = (type = 'string', extra = {}) => ({ type, encrypted: true, pad: true, ...extra });
-const plain = (type, extra = {}) => ({ type, ...extra });
-const idx = (fields, normalizer, bits = 8) => ({ fields, normalizer, bits });
-
-export const SCHEMAS = {
-  whatsapp_messages: {
-    collection: 'whatsapp_messages',
-    fields: {
-      text: enc(), chatName: enc(), senderName: enc(), senderPhoneNumber: enc(), senderJid: enc(), chatId: enc(),
-      messageId: plain('string'), timestamp: plain('time', { filter: true }), isFromMe: plain('bool'), isGroupChat: plain('bool'),
-    },
-    indexes: {
-      chatName: idx(['chatName'], 'text'), senderName: idx(['senderName'], 'text'),
-      senderPhoneNumber: idx(['senderPhoneNumber'], 'phone'), chatId: idx(['chatId'], 'exact'),
-    },
-    time_field: 'timestamp',
-  },
-  contacts: {
-    collection: 'contacts',
-    fields: {
-      firstName: enc(), lastName: enc(), organization: enc(),
-      emails: enc('string', { multi: true }), phoneNumbers: enc('string', { multi: true }),
-      contactId: plain('string'),
-    },
-    indexes: {
-      name: idx(['firstName', 'lastName'], 'text'), emails: idx(['emails'], 'email'), phoneNumbers: idx(['phoneNumbers'], 'phone'),
-    },
-  },
-  messages: {
-    collection: 'messages',
-    fields: {
-      text: enc(), attachmentName: enc(), attachmentType: enc(),
-      attachment: plain('string', { blob: true }), attachmentSize: plain('number'), sender: plain('string'), sentAt: plain('time', { filter: true }),
-    },
-    indexes: {},
-    time_field: 'sentAt',
-  },
-};
+// §6.3 shipped schemas: the normative JSON files wasm/schemas/<collection>.json, loaded
+// as they are (absent booleans are false, absent indexes / time_field are none).
+const SCHEMA_DIR = new URL('../../../wasm/schemas/', import.meta.url);
+function loadSchema(file) {
+  const s = JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8'));
+  const fields = {};
+  for (const [name, f] of Object.entries(s.fields)) {
+    fields[name] = {
+      type: f.type, encrypted: !!f.encrypted, multi: !!f.multi, pad: !!f.pad, filter: !!f.filter, blob: !!f.blob,
+    };
+  }
+  return { collection: s.collection, fields, indexes: s.indexes ?? {}, time_field: s.time_field ?? '' };
+}
+export const SCHEMAS = Object.fromEntries(
+  readdirSync(SCHEMA_DIR).filter((n) => n.endsWith('.json')).sort()
+    .map((n) => { const s = loadSchema(n); return [s.collection, s]; }),
+);
 
 const SCHEMA_ERROR = 'schema error';
 
@@ -64,10 +40,44 @@ function typeOk(f, v) {
   return one(v);
 }
 
-// SPEC GAP §6.2 step 4: "compact JSON encoding" does not say how strings are escaped
-// (Go escapes < > & U+2028 U+2029 by default; JSON.stringify does not) nor how numbers
-// are formatted (1e21 vs 1e+21). Assumed JSON.stringify; the vectors contain no such case.
-const jsonBytes = (v) => zk.utf8(JSON.stringify(v));
+// §6.2 "JSON encoding": the writer's bytes (Go json.Marshal): compact, object members in
+// key byte order, < > & U+2028 U+2029 escaped as \u003c \u003e \u0026 \u2028 \u2029,
+// \b \f \n \r \t short escapes, other controls \u00xx (lowercase hex), -0 written "-0",
+// numbers otherwise as ECMAScript writes them (same thresholds 1e-6 / 1e21).
+function goJSONString(str) {
+  let out = '"';
+  for (const ch of str) {
+    const c = ch.codePointAt(0);
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\f') out += '\\f';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || ch === '<' || ch === '>' || ch === '&' || c === 0x2028 || c === 0x2029) out += '\\u' + c.toString(16).padStart(4, '0');
+    else if (c >= 0xd800 && c <= 0xdfff) out += '\ufffd'; // lone surrogate (invalid UTF-8 in Go)
+    else out += ch;
+  }
+  return out + '"';
+}
+export function goJSON(v) {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new ZkError(SCHEMA_ERROR, 'NaN or Inf');
+    return Object.is(v, -0) ? '-0' : String(v);
+  }
+  if (typeof v === 'string') return goJSONString(v);
+  if (Array.isArray(v)) return '[' + v.map(goJSON).join(',') + ']';
+  const keys = Object.keys(v).sort((a, b) => {
+    const x = zk.utf8(a), y = zk.utf8(b);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return x.length - y.length;
+  });
+  return '{' + keys.map((k) => goJSONString(k) + ':' + goJSON(v[k])).join(',') + '}';
+}
+const jsonBytes = (v) => zk.utf8(goJSON(v));
 
 // §6.2 sealing. rand: the concatenated 12-byte nonces, in field-name byte order.
 // `unverifiable`, if given, collects the names of indexes whose normaliser cannot be

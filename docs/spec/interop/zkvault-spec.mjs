@@ -590,9 +590,7 @@ export function parseEnvelope(env) {
     r.wrappedLen = readU16(need(2), 0);
     if (r.wrappedLen !== 512) throw new ZkError(PARSE, 'wrapped length');
     r.wrapped = need(512);
-    // SPEC GAP (§2.3 kind 1): the spec does not say that key version 0 is a parse error;
-    // the vector "kind 1, key version 0" expects one. Assumed: key version 1 … 2^32−1
-    // (the kid range of §0), else parse error.
+    // §2.3 Parsing: the recipient key version is 1 … 2^32−1; 0 is a parse error.
     if (r.keyVersion === 0) throw new ZkError(PARSE, 'key version 0');
   } else if (kind === 2 || kind === 3) {
     const sl = need(1)[0];
@@ -654,12 +652,15 @@ export const rsaLabel = (ctx) => tuple(L.envelopeRSA, ctx);
 // identity: { passphrase: string } or { key: await importPrivateKey(...) }.
 // context: array of tuple parts, e.g. ["zkvault/v2/space-secret", "vault-test", "1"].
 export async function openEnvelope(env, identity, context) {
+  // §2.3 "Order of outcomes": parse error, then kind mismatch (incorrect key), then the
+  // work factor (passphrase identities only), then the KDF / RSA and AES-GCM.
   const p = parseEnvelope(env);
-  checkWorkFactor(p);
+  const rsaIdentity = !!identity.key;
+  if (rsaIdentity !== (p.kind === 1)) throw new ZkError(INCORRECT_KEY, 'envelope of another kind');
+  if (!rsaIdentity) checkWorkFactor(p);
   const ctx = contextBytes(context);
   let K;
   if (p.kind === 1) {
-    if (!identity.key) throw new ZkError(INCORRECT_KEY, 'kind 1 needs a key');
     if (!equalBytes(p.fingerprint, identity.key.fingerprint)) throw new ZkError(INCORRECT_KEY);
     try {
       K = await rsaOaepDecrypt(identity.key.priv, p.wrapped, rsaLabel(ctx));
@@ -668,8 +669,8 @@ export async function openEnvelope(env, identity, context) {
     }
     if (K.length !== 32) throw new ZkError(INCORRECT_KEY);
   } else {
-    if (identity.passphrase === undefined) throw new ZkError(INCORRECT_KEY, 'passphrase envelope');
-    K = await passphraseKey(p, identity.passphrase);
+    // §2.3 "Empty passphrase": opening does not refuse "" (absent = "").
+    K = await passphraseKey(p, identity.passphrase ?? '');
   }
   try {
     return await aesGcmOpen(K, p.nonce, p.sealed, envelopeAAD(ctx, p.header));
@@ -783,9 +784,8 @@ export const INDEX_ERR = {
   bits: 'invalid-bits', noParts: 'no-parts', empty: 'empty-value', tooMany: 'too-many-parts', utf8: 'invalid-utf8',
 };
 export const MAX_INDEX_PARTS = 8; // index.MaxParts
-// SPEC GAP (§4.2): the order in which Compute checks bits, part count, UTF-8 and
-// emptiness is not stated; no vector combines two errors. Assumed: bits, no parts,
-// too many parts, invalid UTF-8, empty.
+// §4.2 order of Compute's errors: bits, no parts, too many parts, invalid UTF-8 (first
+// failing part), empty value.
 export async function computeIndex(key, bits, parts) {
   if (!Number.isInteger(bits) || bits < 1 || bits > 256) throw new ZkError(INDEX_ERR.bits);
   if (parts.length === 0) throw new ZkError(INDEX_ERR.noParts);
