@@ -49,7 +49,7 @@ test-browser:
 	./scripts/ensure-npm.sh $(JS)
 	./scripts/ensure-chromium.sh >/dev/null
 	cd $(JS) && npm run test:browser
-	node --test static/test/dashboard.test.js
+	node --test --test-concurrency=1 static/test/dashboard.test.js static/test/e2e-ingest.test.js
 
 lint:
 	$(GO) vet ./...
