@@ -6,7 +6,7 @@
 // `go run ./bench/report -json` reads; goals in bench/goals/browser.json) and prints
 // a table.
 //
-//   node bench/browser/run.mjs [-reps 5] [-out bench/results/browser.json] [-only fields,index,rsa,unlock,blob,load,size]
+//   node bench/browser/run.mjs [-reps 5] [-out bench/results/browser.json] [-only fields,index,rsa,unlock,blob,load,size,dashboard]
 //
 // Builds nothing: run `make wasm` first (jsbridge/js/zkvault.wasm and wasm_exec.js).
 // Needs Debian's chromium (CHROMIUM=/path overrides) and jsbridge/js's
@@ -303,6 +303,24 @@ async function loads(origin) {
   }
 }
 
+// The dashboard's first page of 1,000 WhatsApp messages (pages/dashboard.js): zkvault
+// against the reference dashboard's PBKDF2-before-every-decryption, extrapolated
+// from its first 50 messages (README.md).
+async function dashboard(origin) {
+  await withBrowser(async (page) => {
+    await open(page, `${origin}/pages/dashboard.html`);
+    notes.dashboard = await page.evaluate(() => window.bench.info());
+    // The very first call after setup (no warm-up round), reported apart.
+    add("DashboardFirstPage1000", "first-call-ms", (await page.evaluate(() => window.bench.DashboardFirstPage1000())).ms);
+    await alternate(page, ["DashboardFirstPage1000", "BaselineLegacyFirstPage1000"], opts.reps, (n, r) => {
+      add(n, "ms", r.ms);
+      add(n, "render-ms", r.renderMs);
+      if (r.openMs !== undefined) add(n, "decrypt-ms", r.openMs);
+      if (r.perValueMs !== undefined) add(n, "ms/decryption", r.perValueMs);
+    });
+  });
+}
+
 // ---- main
 
 const t0 = Date.now();
@@ -312,6 +330,7 @@ try {
   if (["fields", "index", "rsa", "unlock"].some(want)) await throughput(origin);
   if (want("blob")) await blobs(origin);
   if (want("load")) await loads(origin);
+  if (want("dashboard")) await dashboard(origin);
 } finally {
   await close();
 }
@@ -333,5 +352,6 @@ for (const r of out) {
   console.log(`${r.benchmark.padEnd(40)} ${r.metric.padEnd(16)} ${f(r.value)} ${f(Math.min(...r.samples))} ${f(Math.max(...r.samples))}`);
 }
 if (notes.unlockParams) console.log("unlock envelope:", JSON.stringify(notes.unlockParams));
+if (notes.dashboard) console.log("dashboard page:", JSON.stringify(notes.dashboard));
 if (notes.idb) console.log("compiled module in IndexedDB:", JSON.stringify(notes.idb));
 console.log(`wrote ${opts.out}`);
