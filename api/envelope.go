@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -75,7 +74,7 @@ func ValidateEnvelope(field string, e *Envelope) error {
 	if err := CheckBase64URL(field+".data", e.Data, envelopeHeaderLen+1, MaxEnvelopeLen); err != nil {
 		return err
 	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(e.Data)
+	raw, err := DecodeBase64URL(e.Data)
 	if err != nil {
 		return errf(CodeInvalidBase64, field+".data", "not strict base64url without padding")
 	}

@@ -2,7 +2,9 @@ package api
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -176,6 +178,18 @@ var b64Val = func() (t [256]byte) {
 // length, without allocating. It accepts exactly what
 // base64.RawURLEncoding.Strict() decodes.
 func Base64URLLen(s string) (int, bool) { return base64URLLen(s) }
+
+// DecodeBase64URL decodes strict base64url without padding: it refuses
+// padding, any byte outside A–Z a–z 0–9 - _ (encoding/base64 alone, even
+// Strict, skips \r and \n) and non-canonical trailing bits, so that every
+// byte string has exactly one accepted text. Every decoder of the formats'
+// base64url uses it.
+func DecodeBase64URL(s string) ([]byte, error) {
+	if _, ok := base64URLLen(s); !ok {
+		return nil, errors.New("not strict base64url without padding")
+	}
+	return base64.RawURLEncoding.Strict().DecodeString(s)
+}
 
 func base64URLLen[T string | []byte](s T) (int, bool) {
 	n := len(s)

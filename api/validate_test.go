@@ -195,3 +195,15 @@ func FuzzCheckEncV2(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeBase64URLStrict(t *testing.T) {
+	if b, err := DecodeBase64URL("aGVsbG8"); err != nil || string(b) != "hello" {
+		t.Fatalf("DecodeBase64URL(aGVsbG8) = %q, %v", b, err)
+	}
+	// encoding/base64 alone (even Strict) accepts the line-broken forms.
+	for _, bad := range []string{"aGVs\nbG8", "aGVs\r\nbG8", "aGVsbG8=", "aGVsbG9", "aGVs+G8", "aGVs/G8", "a"} {
+		if _, err := DecodeBase64URL(bad); err == nil {
+			t.Errorf("DecodeBase64URL(%q) accepted", bad)
+		}
+	}
+}

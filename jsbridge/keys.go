@@ -275,7 +275,7 @@ func keyOpenSealed(ctx context.Context, args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := base64.RawURLEncoding.DecodeString(sealedText)
+	sealed, err := api.DecodeBase64URL(sealedText)
 	if err != nil {
 		return nil, &zkvault.ParseError{What: "sealed key", Reason: "not base64url"}
 	}
@@ -330,7 +330,7 @@ func keyOpenGroupKey(ctx context.Context, args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := base64.RawURLEncoding.DecodeString(sealedText)
+	sealed, err := api.DecodeBase64URL(sealedText)
 	if err != nil {
 		return nil, &zkvault.ParseError{What: "sealed key", Reason: "not base64url"}
 	}
@@ -418,7 +418,7 @@ func keyResealGroupKey(ctx context.Context, args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := base64.RawURLEncoding.DecodeString(sealedText)
+	sealed, err := api.DecodeBase64URL(sealedText)
 	if err != nil {
 		return nil, &zkvault.ParseError{What: "sealed key", Reason: "not base64url"}
 	}

@@ -4,10 +4,10 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"runtime"
 
 	"github.com/hack-pad/safejs"
+	"github.com/zkvault/zkvault/api"
 	zkvault "github.com/zkvault/zkvault/wasm"
 )
 
@@ -22,7 +22,7 @@ func fingerprint(ctx context.Context, args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	spki, err := base64.RawURLEncoding.DecodeString(s)
+	spki, err := api.DecodeBase64URL(s)
 	if err != nil {
 		return nil, &zkvault.ParseError{What: "public key", Reason: "not base64url"}
 	}
@@ -43,7 +43,7 @@ func inspectEnvelope(_ context.Context, args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := api.DecodeBase64URL(s)
 	if err != nil {
 		return nil, &zkvault.ParseError{What: "envelope", Reason: "not base64url"}
 	}

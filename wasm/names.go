@@ -1,8 +1,6 @@
 package zkvault
 
 import (
-	"encoding/base64"
-	"errors"
 	"io"
 	"strconv"
 
@@ -33,12 +31,7 @@ func kid(v uint32) string { return strconv.FormatUint(uint64(v), 10) }
 // decodeB64 decodes base64url without padding, strictly: it rejects padding,
 // any byte outside A–Z a–z 0–9 - _ (encoding/base64 alone skips \r and \n)
 // and non-canonical trailing bits.
-func decodeB64(s string) ([]byte, error) {
-	if _, ok := api.Base64URLLen(s); !ok {
-		return nil, errors.New("not strict base64url without padding")
-	}
-	return base64.RawURLEncoding.Strict().DecodeString(s)
-}
+func decodeB64(s string) ([]byte, error) { return api.DecodeBase64URL(s) }
 
 // testRand, when set, replaces the provider's randomness for nonces, salts
 // and file keys. Only the known-answer vector generator and its test set it,

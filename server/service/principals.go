@@ -5,7 +5,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 
@@ -77,7 +76,7 @@ func boolStr(b bool) string {
 // DER after checking that it is an RSA-4096 key with exponent 65537.
 // Hashing and parsing a public key is not decryption.
 func Fingerprint(publicKey string) (string, error) {
-	der, err := base64.RawURLEncoding.Strict().DecodeString(publicKey)
+	der, err := api.DecodeBase64URL(publicKey)
 	if err != nil {
 		return "", Invalid(api.CodeInvalidBase64, "public_key: not strict base64url without padding")
 	}

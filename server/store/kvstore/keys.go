@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/zkvault/zkvault/api"
 	"github.com/zkvault/zkvault/server/store"
 )
 
@@ -107,7 +108,7 @@ func decodeCursor(c string, prefix []byte) ([]byte, error) {
 	if c == "" {
 		return nil, nil
 	}
-	k, err := base64.RawURLEncoding.Strict().DecodeString(c)
+	k, err := api.DecodeBase64URL(c)
 	if err != nil || !bytes.HasPrefix(k, prefix) || len(k) == len(prefix) || len(k) > 4096 {
 		return nil, store.ErrBadCursor
 	}
