@@ -11,7 +11,7 @@ FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 export ZKVAULT_WYCHEPROOF ?=
 
-.PHONY: all run test test-go test-wasm test-js test-browser test-spec bench fuzz lint wasm pack clean
+.PHONY: all run test test-go test-wasm test-js test-browser test-workers test-spec bench fuzz lint wasm pack clean
 JS := jsbridge/js
 
 all: test
@@ -22,7 +22,7 @@ run: wasm
 	$(GO) build -o bin/zkvault ./cmd/zkvault
 	./bin/zkvault serve
 
-test: lint test-go test-wasm test-spec test-js test-browser
+test: lint test-go test-wasm test-spec test-js test-browser test-workers
 
 test-go:
 	$(GO) test -count=1 ./...
@@ -50,6 +50,12 @@ test-browser:
 	./scripts/ensure-chromium.sh >/dev/null
 	cd $(JS) && npm run test:browser
 	node --test --test-concurrency=1 static/test/dashboard.test.js static/test/e2e-ingest.test.js
+
+# The package in workerd, the Cloudflare Workers runtime (npm workerd: no account,
+# no network): the core's vectors open there and what it seals opens natively.
+test-workers:
+	./scripts/ensure-npm.sh jsbridge/workerstest
+	cd jsbridge/workerstest && npm test
 
 lint:
 	$(GO) vet ./...
