@@ -363,6 +363,23 @@ func (a *app) openState(ctx context.Context, c *common, v *vault) (*state.State,
 	return st, nil
 }
 
+// readState reads the vault's import state file without locking it.
+func (a *app) readState(ctx context.Context, c *common, v *vault) (*state.State, error) {
+	path, err := a.statePath(c)
+	if err != nil {
+		return nil, err
+	}
+	key, err := v.space.IDKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := state.Read(path, v.id, key)
+	if err != nil {
+		return nil, fmt.Errorf("import state: %w", err)
+	}
+	return st, nil
+}
+
 // dashboardURL is the address that unlocks the vault in the dashboard:
 // the keyring in the fragment only, never in the path or query.
 func dashboardURL(ctx context.Context, server string, space *zkvault.Space) (string, error) {
@@ -428,11 +445,10 @@ what the local import state remembers. Needs a credential that may read.`)
 		return err
 	}
 	defer v.space.Forget()
-	st, err := a.openState(ctx, &c, v)
+	st, err := a.readState(ctx, &c, v) // no lock: status may run beside an import
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	local, blobs := st.Counts()
 	if !v.readable {
 		fmt.Fprintf(a.stdout, "this credential may not read the vault; in the local state:\n")

@@ -67,15 +67,23 @@ type State struct {
 	path    string
 	f       *os.File
 	key     []byte
+	lock    *os.File          // path + ".lock", locked while open
 	records map[string]Digest // collection + "\x00" + id
 	blobs   map[string]Digest
 	perColl map[string]int
 }
 
+// ErrLocked is returned by Open when another process has the state open:
+// two imports of one vault at once would each send what the other is
+// sending, and their appends to the file would interleave.
+var ErrLocked = errors.New("another import of this vault is running (its state file is locked); wait for it to finish")
+
 // Open reads the state file at path for space spaceID with the space's id
 // key, creating it (and its folder, mode 0700) if needed. A file written
 // for another space or secret is renamed to path + ".stale" and a fresh
-// one started; reset reports that.
+// one started; reset reports that. The state is locked (path + ".lock",
+// an advisory lock the system drops when the process ends) until Close;
+// while another process holds it, Open fails with ErrLocked.
 func Open(path, spaceID string, idKey []byte) (s *State, reset bool, err error) {
 	if len(idKey) == 0 {
 		return nil, false, errors.New("state: no id key")
@@ -87,6 +95,15 @@ func Open(path, spaceID string, idKey []byte) (s *State, reset bool, err error) 
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, err
 	}
+	lk, err := lock(path + ".lock")
+	if err != nil {
+		return nil, false, err
+	}
+	defer func() {
+		if err != nil {
+			lk.Close()
+		}
+	}()
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, false, err
@@ -126,7 +143,37 @@ func Open(path, spaceID string, idKey []byte) (s *State, reset bool, err error) 
 	}
 	_ = f.Chmod(0o600)
 	s.f = f
+	s.lock = lk
 	return s, reset, nil
+}
+
+// Read reads the state file at path for space spaceID without locking it
+// or writing to it, for counting while an import may be running: a missing
+// file, or one of another vault, reads as empty. The State it returns
+// cannot be added to.
+func Read(path, spaceID string, idKey []byte) (*State, error) {
+	if len(idKey) == 0 {
+		return nil, errors.New("state: no id key")
+	}
+	m := hmac.New(sha256.New, idKey)
+	m.Write([]byte(labelKey))
+	s := &State{path: path, key: m.Sum(nil), records: map[string]Digest{}, blobs: map[string]Digest{}, perColl: map[string]int{}}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ok, err := s.load(f, magic+" "+spaceID+" "+s.check(spaceID))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		s.records, s.blobs, s.perColl = map[string]Digest{}, map[string]Digest{}, map[string]int{}
+	}
+	return s, nil
 }
 
 func (s *State) check(spaceID string) string {
@@ -279,7 +326,7 @@ func (s *State) Counts() (records map[string]int, blobs int) {
 	return out, len(s.blobs)
 }
 
-// Close closes the file.
+// Close closes the file and releases the lock.
 func (s *State) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -288,5 +335,9 @@ func (s *State) Close() error {
 	}
 	err := s.f.Close()
 	s.f = nil
+	if s.lock != nil {
+		s.lock.Close() // closing the descriptor releases the lock
+		s.lock = nil
+	}
 	return err
 }
