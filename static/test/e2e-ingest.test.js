@@ -184,6 +184,8 @@ test("search by the phone number written differently finds the contact stored as
   await im.getByText("Are we still on for the ferry? Ticket ref saffron-walrus-1184").waitFor();
   await im.getByText("Got it, thanks. Code word is juniper-accordion-3906").waitFor();
   await im.getByText("Yes! Sending the boarding pass now").waitFor();
+  // im-1003: its subject is all it says, shown above "(no text)".
+  await im.locator('[data-id] .subject', { hasText: "Boarding pass" }).waitFor();
   assert.equal(await im.locator("[data-id]").count(), 4);
   assert.equal(await im.getByText(/falafel-meteor-8852|cobalt-pretzel-7045/).count(), 0, "other chats are not found");
   await snap(page, "e2e-03-search-phone");

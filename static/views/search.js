@@ -5,7 +5,7 @@
 // decryption.
 import { button, describe, empty, errorBox, field, h, loading, put, time } from "../dom.js";
 import * as vault from "../vault.js";
-import { unreadable, val } from "./common.js";
+import { partlyUnreadable, unreadable, val } from "./common.js";
 import { contactCard } from "./contacts.js";
 
 const TARGETS = {
@@ -133,7 +133,9 @@ export default function searchView(app) {
       "article",
       { class: "msg card", dataset: { id: r.id } },
       h("header", { class: "msg-head" }, h("strong", {}, who), h("span", { class: "spacer" }), time(r.fields[tf])),
-      h("p", { class: "msg-text" }, val(r, "text", "") || h("span", { class: "muted" }, "(no text)")),
+      partlyUnreadable(r),
+      r.fields.subject ? h("p", { class: "subject" }, val(r, "subject")) : null,
+      r.errors?.text ? null : h("p", { class: "msg-text" }, val(r, "text", "") || h("span", { class: "muted" }, "(no text)")),
       r.fields.chatName || r.errors?.chatName ? h("footer", { class: "msg-foot" }, h("span", { class: "chip" }, val(r, "chatName"))) : null,
     );
   }
