@@ -10,26 +10,15 @@
 // Needs Go, chromium (/usr/bin/chromium or on PATH) and jsbridge/js's
 // devDependencies (scripts/ensure-npm.sh jsbridge/js) for playwright-core.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 
+import { ARGS, ARTIFACTS, buildServer, chromium, findChromium, PHONE, record, sh, snap as harnessSnap, startServer } from "./harness.js";
 import { PASSPHRASE, QUADRANTS, SEARCH_PHONE, VAULT, seed } from "./seed.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const STATIC = join(ROOT, "static");
-const ARTIFACTS = join(STATIC, "test", "artifacts");
-const { chromium } = createRequire(join(ROOT, "jsbridge/js/package.json"))("playwright-core");
-
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 860 };
 const T = { timeout: 180_000 };
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
 let server; // {proc, origin, data}
 let admin;
@@ -42,52 +31,13 @@ let page;
 const requests = []; // every request the page made: {method, url, headers, body}
 const pageErrors = [];
 
-function sh(cmd, args, opts = {}) {
-  return execFileSync(cmd, args, { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"], encoding: "utf8", ...opts });
-}
-
-function findChromium() {
-  if (existsSync("/usr/bin/chromium")) return "/usr/bin/chromium";
-  try {
-    return sh("sh", ["-c", "command -v chromium"]).trim();
-  } catch {
-    throw new Error("no chromium: run scripts/ensure-chromium.sh");
-  }
-}
-
-/** The WebAssembly package into static/pkg/, then the server binary (which embeds it). */
+/** The server binary (with the package it embeds) and the handover helper, into dir. */
 async function build(dir) {
-  const goroot = sh("go", ["env", "GOROOT"]).trim();
-  sh("go", ["build", "-trimpath", "-ldflags=-s -w", "-o", "static/pkg/zkvault.wasm", "./jsbridge"], { env: { ...process.env, GOOS: "js", GOARCH: "wasm" } });
-  await copyFile(join(goroot, "lib/wasm/wasm_exec.js"), join(STATIC, "pkg/wasm_exec.js"));
-  for (const f of await readdir(join(ROOT, "jsbridge/js/src"))) if (f.endsWith(".js")) await copyFile(join(ROOT, "jsbridge/js/src", f), join(STATIC, "pkg", f));
-  sh("go", ["build", "-o", join(dir, "zkvault"), "./cmd/zkvault"]);
+  await buildServer(dir);
   sh("go", ["build", "-o", join(dir, "handover"), "./static/test/testdata/handover"]);
 }
 
-function startServer(bin, data) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--data", data], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ZKVAULT_DASHBOARD_SECRET: DASHBOARD_SECRET } });
-    let out = "";
-    let err = "";
-    proc.stderr.on("data", (d) => (err += d));
-    proc.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) resolve({ proc, origin: m[1], data, stderr: () => err });
-    });
-    proc.on("exit", (code) => reject(new Error(`server exited ${code}: ${err}`)));
-  });
-}
-
-async function snap(name) {
-  await page.waitForTimeout(150);
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-phone.png`), fullPage: true });
-  await page.setViewportSize(DESKTOP);
-  await page.waitForTimeout(150);
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-desktop.png`), fullPage: true });
-  await page.setViewportSize(PHONE);
-}
+const snap = (name) => harnessSnap(page, name);
 
 /** The same page in the dark scheme (prefers-color-scheme). */
 async function snapDark(name) {
@@ -110,7 +60,7 @@ before(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   const dir = await mkdtemp(join(tmpdir(), "zkvault-dash-"));
   await build(dir);
-  server = await startServer(join(dir, "zkvault"), join(dir, "data"));
+  server = await startServer(join(dir, "zkvault"), join(dir, "data"), { ZKVAULT_DASHBOARD_SECRET: DASHBOARD_SECRET });
   server.dir = dir;
   admin = (await readFile(join(dir, "data", "admin.secret"), "utf8")).trim();
   seeded = await seed(server.origin, admin, { log: (m) => console.log("seed:", m) });
@@ -119,11 +69,7 @@ before(async () => {
   context = await browser.newContext({ viewport: PHONE, acceptDownloads: true, colorScheme: "light" });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  page.on("request", (r) => requests.push({ method: r.method(), url: r.url(), headers: r.headers(), body: r.postDataBuffer()?.toString("latin1") ?? "" }));
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  page.on("console", (m) => {
-    if (m.type() === "error") pageErrors.push(`console: ${m.text()}`);
-  });
+  record(page, requests, pageErrors);
 });
 
 after(async () => {
