@@ -101,21 +101,31 @@ func (nativeSymmetric) NewAEAD(_ context.Context, key []byte) (AEAD, error) {
 
 type nativeAEAD struct{ gcm cipher.AEAD }
 
-func (a nativeAEAD) Seal(_ context.Context, nonce, plaintext, additionalData []byte) ([]byte, error) {
+var _ AppendAEAD = nativeAEAD{}
+
+func (a nativeAEAD) Seal(ctx context.Context, nonce, plaintext, additionalData []byte) ([]byte, error) {
+	return a.SealTo(ctx, nil, nonce, plaintext, additionalData)
+}
+
+func (a nativeAEAD) Open(ctx context.Context, nonce, ciphertext, additionalData []byte) ([]byte, error) {
+	return a.OpenTo(ctx, nil, nonce, ciphertext, additionalData)
+}
+
+func (a nativeAEAD) SealTo(_ context.Context, dst, nonce, plaintext, additionalData []byte) ([]byte, error) {
 	if len(nonce) != GCMNonceSize {
 		return nil, fmt.Errorf("prim: AES-GCM nonce is %d bytes, want %d", len(nonce), GCMNonceSize)
 	}
 	if uint64(len(plaintext)) > maxGCMPlaintext {
 		return nil, errors.New("prim: AES-GCM plaintext too long")
 	}
-	return a.gcm.Seal(nil, nonce, plaintext, additionalData), nil
+	return a.gcm.Seal(dst, nonce, plaintext, additionalData), nil
 }
 
-func (a nativeAEAD) Open(_ context.Context, nonce, ciphertext, additionalData []byte) ([]byte, error) {
+func (a nativeAEAD) OpenTo(_ context.Context, dst, nonce, ciphertext, additionalData []byte) ([]byte, error) {
 	if len(nonce) != GCMNonceSize || len(ciphertext) < GCMTagSize {
 		return nil, ErrDecrypt
 	}
-	out, err := a.gcm.Open(nil, nonce, ciphertext, additionalData)
+	out, err := a.gcm.Open(dst, nonce, ciphertext, additionalData)
 	if err != nil {
 		return nil, ErrDecrypt
 	}

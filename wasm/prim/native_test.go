@@ -136,3 +136,63 @@ func FuzzImportRSAPublic(f *testing.F) {
 func BenchmarkNative(b *testing.B) {
 	primtest.Benchmark(b, prim.Native())
 }
+
+// TestNativeAppendAEAD: SealTo and OpenTo give what Seal and Open give, in
+// place and appended to a prefix; a failed OpenTo is ErrDecrypt and leaves
+// no plaintext in the buffer.
+func TestNativeAppendAEAD(t *testing.T) {
+	ctx := t.Context()
+	key := bytes.Repeat([]byte{7}, 32)
+	a, err := prim.Native().NewAEAD(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, ok := a.(prim.AppendAEAD)
+	if !ok {
+		t.Fatal("the native AEAD is not an AppendAEAD")
+	}
+	nonce := make([]byte, prim.GCMNonceSize)
+	pt := []byte("sixteen byte msg and then some more")
+	ad := []byte("ad")
+	want, err := a.Seal(ctx, nonce, pt, ad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In place: the buffer has room for the tag.
+	buf := make([]byte, len(pt), len(pt)+prim.GCMTagSize)
+	copy(buf, pt)
+	got, err := app.SealTo(ctx, buf[:0], nonce, buf, ad)
+	if err != nil || !bytes.Equal(got, want) || &got[0] != &buf[0] {
+		t.Fatalf("SealTo in place: %x, %v (same memory: %v)", got, err, err == nil && &got[0] == &buf[0])
+	}
+	opened, err := app.OpenTo(ctx, got[:0], nonce, got, ad)
+	if err != nil || !bytes.Equal(opened, pt) {
+		t.Fatalf("OpenTo in place: %q, %v", opened, err)
+	}
+	// Appended after a prefix.
+	got, err = app.SealTo(ctx, []byte("prefix"), nonce, pt, ad)
+	if err != nil || string(got[:6]) != "prefix" || !bytes.Equal(got[6:], want) {
+		t.Fatalf("SealTo after a prefix: %x, %v", got, err)
+	}
+	// Tampered: ErrDecrypt itself, and the buffer holds no plaintext.
+	bad := bytes.Clone(want)
+	bad[0] ^= 1
+	out, err := app.OpenTo(ctx, bad[:0], nonce, bad, ad)
+	if err != prim.ErrDecrypt || out != nil {
+		t.Fatalf("OpenTo of a tampered ciphertext: %q, %v", out, err)
+	}
+	if bytes.Contains(bad, pt[:8]) {
+		t.Error("a failed OpenTo left plaintext in the buffer")
+	}
+	for _, n := range [][]byte{nil, make([]byte, 8)} {
+		if _, err := app.OpenTo(ctx, nil, n, want, ad); err != prim.ErrDecrypt {
+			t.Errorf("OpenTo with a %d-byte nonce: %v", len(n), err)
+		}
+		if _, err := app.SealTo(ctx, nil, n, pt, ad); err == nil {
+			t.Errorf("SealTo with a %d-byte nonce succeeded", len(n))
+		}
+	}
+	if _, err := app.OpenTo(ctx, nil, nonce, want[:prim.GCMTagSize-1], ad); err != prim.ErrDecrypt {
+		t.Errorf("OpenTo of a ciphertext shorter than the tag: %v", err)
+	}
+}

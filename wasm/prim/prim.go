@@ -134,6 +134,19 @@ type AEAD interface {
 	Open(ctx context.Context, nonce, ciphertext, additionalData []byte) ([]byte, error)
 }
 
+// AppendAEAD is an AEAD that can write into the caller's buffer, as
+// crypto/cipher does: SealTo appends ciphertext || tag to dst and OpenTo
+// appends the plaintext to dst, each returning the extended slice. To seal
+// or open in place, dst is plaintext[:0] (or ciphertext[:0]); any other
+// overlap of dst with the input is an error of the caller. The native
+// provider implements it, so that bulk callers (wasm/stream) reuse buffers
+// instead of allocating a chunk per call; others need not.
+type AppendAEAD interface {
+	AEAD
+	SealTo(ctx context.Context, dst, nonce, plaintext, additionalData []byte) ([]byte, error)
+	OpenTo(ctx context.Context, dst, nonce, ciphertext, additionalData []byte) ([]byte, error)
+}
+
 // MAC is HMAC-SHA256 under one key.
 type MAC interface {
 	// Sum returns the 32-byte HMAC-SHA256 of msg.

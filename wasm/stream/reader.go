@@ -34,6 +34,7 @@ type reader struct {
 	free    [][]byte // ciphertext buffers to reuse
 
 	plain []byte // verified plaintext not yet returned
+	cur   []byte // buffer plain was opened into in place, freed once plain is used
 	eof   bool   // the final chunk has been verified
 	err   error  // sticky
 }
@@ -122,6 +123,10 @@ func (r *reader) WriteTo(w io.Writer) (int64, error) {
 // step tops up the pipeline, then waits for the oldest chunk and makes its
 // plaintext current, or sets r.err.
 func (r *reader) step() {
+	if r.cur != nil {
+		r.free = append(r.free, r.cur[:0])
+		r.cur = nil
+	}
 	r.fill()
 	if len(r.queue) == 0 {
 		if r.srcErr == nil {
@@ -135,7 +140,11 @@ func (r *reader) step() {
 	r.queue[len(r.queue)-1] = nil
 	r.queue = r.queue[:len(r.queue)-1]
 	<-j.done
-	r.free = append(r.free, j.in[:0])
+	if j.pooled && j.err == nil {
+		r.cur = j.in // j.out is j.in's memory
+	} else {
+		r.free = append(r.free, j.in[:0])
+	}
 	switch {
 	case j.err != nil:
 		if err := r.ctx.Err(); err != nil {
@@ -183,10 +192,19 @@ func (r *reader) fill() {
 		j := &job{in: ct, final: final, done: make(chan struct{})}
 		nonce := chunkNonce(i, final)
 		ctx, aead := r.ctx, r.aead
-		go func() {
-			defer close(j.done)
-			j.out, j.err = aead.Open(ctx, nonce[:], j.in, nil)
-		}()
+		if a, ok := aead.(prim.AppendAEAD); ok {
+			// Open in place: the plaintext overwrites its ciphertext.
+			j.pooled = true
+			go func() {
+				defer close(j.done)
+				j.out, j.err = a.OpenTo(ctx, j.in[:0], nonce[:], j.in, nil)
+			}()
+		} else {
+			go func() {
+				defer close(j.done)
+				j.out, j.err = aead.Open(ctx, nonce[:], j.in, nil)
+			}()
+		}
 		r.queue = append(r.queue, j)
 		r.next++
 		r.srcDone = final

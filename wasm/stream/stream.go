@@ -292,6 +292,7 @@ type job struct {
 	in       []byte
 	n        int // len(in), kept after in is dropped
 	out      []byte
+	pooled   bool // out is the writer's to reuse once written
 	err      error
 	final    bool
 	borrowed bool // in belongs to the caller of Write

@@ -29,6 +29,7 @@ type writer struct {
 	next   uint64   // index buf will have
 	queue  []*job   // chunks being sealed, oldest first
 	free   [][]byte // plaintext buffers to reuse
+	outs   [][]byte // ciphertext buffers to reuse (an AppendAEAD seals into them)
 	err    error    // sticky
 	closed bool
 }
@@ -191,7 +192,7 @@ func (w *writer) Close() error {
 		clear(b[:cap(b)])
 	}
 	clear(w.buf[:cap(w.buf)])
-	w.buf, w.free, w.queue = nil, nil, nil
+	w.buf, w.free, w.outs, w.queue = nil, nil, nil, nil
 	return w.err
 }
 
@@ -225,10 +226,29 @@ func (w *writer) seal(pt []byte, final, borrowed bool) error {
 	j := &job{in: pt, n: len(pt), final: final, borrowed: borrowed, done: make(chan struct{})}
 	nonce := chunkNonce(w.next, final)
 	ctx, aead := w.ctx, w.aead
-	go func() {
-		defer close(j.done)
-		j.out, j.err = aead.Seal(ctx, nonce[:], pt, nil)
-	}()
+	if a, ok := aead.(prim.AppendAEAD); ok {
+		// Seal into a reused buffer: no allocation, no zeroing per chunk.
+		var out []byte
+		if k := len(w.outs); k > 0 {
+			out, w.outs = w.outs[k-1], w.outs[:k-1]
+		}
+		if cap(out) < len(pt)+TagSize {
+			out = make([]byte, 0, w.chunkSize+TagSize)
+		}
+		j.pooled = true
+		go func() {
+			defer close(j.done)
+			j.out, j.err = a.SealTo(ctx, out[:0], nonce[:], pt, nil)
+			if j.err != nil {
+				j.out = out[:0]
+			}
+		}()
+	} else {
+		go func() {
+			defer close(j.done)
+			j.out, j.err = aead.Seal(ctx, nonce[:], pt, nil)
+		}()
+	}
 	w.queue = append(w.queue, j)
 	w.next++
 	return nil
@@ -254,5 +274,9 @@ func (w *writer) drainOne() error {
 		return errors.New("stream: provider returned a ciphertext of the wrong length")
 	}
 	_, err := w.dst.Write(j.out)
+	if j.pooled {
+		// io.Writer must not retain what it is given: the buffer is free.
+		w.outs = append(w.outs, j.out[:0])
+	}
 	return err
 }
