@@ -13,6 +13,10 @@
 //	Argon2id                   Go               not in WebCrypto (the core calls x/crypto)
 //	RSA-OAEP, RSA generation   WebCrypto        faster, and private keys stay non-extractable
 //	random bytes               Go               crypto/rand, which is getRandomValues in wasm
+//
+// Field and index batches (openFields, indexValues) stay on this routing in
+// the page's module: neither WebCrypto in workers nor module workers holding
+// copies of the space were faster on the test machine (section 10.5).
 
 package main
 

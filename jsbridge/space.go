@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 
@@ -408,35 +409,39 @@ func sealFields(ctx context.Context, args []safejs.Value) (any, error) {
 	return out, nil
 }
 
-// openFields(h, itemsJSON) → [{value: Uint8Array} | {error}].
+// openFields(h, table) → result table (batch.go). The string table holds
+// four strings per field: collection, record id, field name, ciphertext.
+// Each result is the plaintext, or the item's error.
 func openFields(ctx context.Context, args []safejs.Value) (any, error) {
 	sh, _, err := argHandle[*spaceHandle](args, 0, "space")
 	if err != nil {
 		return nil, err
 	}
-	var items []fieldRefJSON
-	if err := argJSON(args, 1, "fields", &items); err != nil {
+	strs, err := argStrings(args, 1, "fields")
+	if err != nil {
 		return nil, err
 	}
-	in := make([]zkvault.FieldCiphertext, len(items))
-	for i, f := range items {
-		in[i] = zkvault.FieldCiphertext{Ref: f.ref(), Ciphertext: f.Ciphertext}
+	if len(strs)%4 != 0 || len(strs)/4 > maxBatch {
+		return nil, invalid("fields must hold 4 strings per field, at most %d fields", maxBatch)
+	}
+	in := make([]zkvault.FieldCiphertext, len(strs)/4)
+	hint := 0
+	for i := range in {
+		f := strs[4*i:]
+		in[i] = zkvault.FieldCiphertext{Ref: zkvault.FieldRef{Collection: f[0], RecordID: f[1], Field: f[2]}, Ciphertext: f[3]}
+		hint += len(f[3]) * 3 / 4
 	}
 	vals, errs := sh.s.OpenFields(ctx, in)
-	out := make([]any, len(items))
-	for i := range items {
+	out := newResultTable(len(in), hint)
+	for i := range in {
 		if errs[i] != nil {
-			out[i] = map[string]any{"error": itemError(errs[i])}
+			out.fail(errs[i])
 			continue
 		}
-		u, err := jsBytes(vals[i])
+		out.ok(vals[i])
 		clear(vals[i])
-		if err != nil {
-			return nil, err
-		}
-		out[i] = map[string]any{"value": u}
 	}
-	return out, nil
+	return out.js()
 }
 
 // schemaArg reads a schema: a shipped collection name, or an api.Schema as
@@ -544,8 +549,10 @@ func openRecords(ctx context.Context, args []safejs.Value) (any, error) {
 	return jsonText(out)
 }
 
-// indexValues(h, schema, queriesJSON [{index, value: string[]}], optsJSON)
-// → JSON text of [{values: string[]} | {error}].
+// indexValues(h, schema, table, shape, optsJSON) → result table
+// (batch.go). Query i is shape[i] strings of the table (u32 each, little-
+// endian): the index name, then one value per field of the index. Each
+// result is the query's index values (one per secret version) joined by ",".
 func indexValues(ctx context.Context, args []safejs.Value) (any, error) {
 	sh, _, err := argHandle[*spaceHandle](args, 0, "space")
 	if err != nil {
@@ -555,27 +562,41 @@ func indexValues(ctx context.Context, args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var qs []struct {
-		Index string   `json:"index"`
-		Value []string `json:"value"`
-	}
-	if err := argJSON(args, 2, "queries", &qs); err != nil {
-		return nil, err
-	}
-	opts, err := recordOpts(args, 3)
+	strs, err := argStrings(args, 2, "queries")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]any, len(qs))
-	for i, q := range qs {
-		vs, err := sh.s.IndexValues(ctx, schema, q.Index, q.Value, opts)
+	shape, err := argBytes(args, 3, "query shape")
+	if err != nil {
+		return nil, err
+	}
+	if len(shape)%4 != 0 || len(shape)/4 > maxBatch {
+		return nil, invalid("query shape must hold one u32 per query, at most %d queries", maxBatch)
+	}
+	opts, err := recordOpts(args, 4)
+	if err != nil {
+		return nil, err
+	}
+	n := len(shape) / 4
+	out := newResultTable(n, n*len(sh.s.Versions())*8) // 8-bit indexes: "xx," per version; grows for longer ones
+	rest := strs
+	for i := range n {
+		k := int(binary.LittleEndian.Uint32(shape[4*i:]))
+		if k < 1 || k > len(rest) {
+			return nil, invalid("query shape does not fit the strings of the queries")
+		}
+		vs, err := sh.s.IndexValues(ctx, schema, rest[0], rest[1:k], opts)
+		rest = rest[k:]
 		if err != nil {
-			out[i] = map[string]any{"error": itemError(err)}
+			out.fail(err)
 			continue
 		}
-		out[i] = map[string]any{"values": vs}
+		out.okString(joinValues(vs))
 	}
-	return jsonText(out)
+	if len(rest) != 0 {
+		return nil, invalid("query shape does not fit the strings of the queries")
+	}
+	return out.js()
 }
 
 // matches(schema, index, openedJSON {id, fields}, value string[], optsJSON)

@@ -9,6 +9,7 @@
 //   const [field] = await space.sealFields([{ collection, recordId, field, value: "hi" }]);
 //   const env = await space.envelope(new Passphrase("correct horse battery staple"));
 
+import { BatchArgumentError, packStrings, packUint32, unpackResults } from "./batch.js";
 import { load as loadModule } from "./loader.js";
 
 /** Largest piece of a blob sent to the module in one call. */
@@ -54,6 +55,29 @@ function toError(e) {
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
+
+/** A string table of a batch (batch.js); a non-string item is invalid_argument. */
+function packed(strs) {
+  try {
+    return packStrings(strs);
+  } catch (e) {
+    if (e instanceof BatchArgumentError) throw new ZkvaultError("invalid_argument", e.message);
+    throw e;
+  }
+}
+
+/** Text of short ASCII bytes (index values) without a TextDecoder call. */
+function asciiText(b) {
+  if (b.length > 64) return utf8d.decode(b);
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+/** A batch item's error from a result table. */
+function itemError(code, message) {
+  return { error: new ZkvaultError(code, message) };
+}
 
 function bytes(value, what) {
   if (typeof value === "string") return utf8.encode(value);
@@ -353,9 +377,24 @@ export class Space extends Handle {
    * @param {{collection: string, recordId: string, field: string, ciphertext: string}[]} items
    */
   async openFields(items) {
-    const refs = items.map(({ collection, recordId, field, ciphertext }) => ({ collection, recordId, field, ciphertext }));
-    const out = await this.#call("openFields", JSON.stringify(refs));
-    return out.map((r) => (r.error ? { error: toError(r.error) } : { value: r.value, text: utf8d.decode(r.value) }));
+    // One string table (batch.js): collection, record id, field, ciphertext per item.
+    const strs = new Array(4 * items.length);
+    for (let i = 0; i < items.length; i++) {
+      const { collection, recordId, field, ciphertext } = items[i];
+      strs[4 * i] = collection;
+      strs[4 * i + 1] = recordId;
+      strs[4 * i + 2] = field;
+      strs[4 * i + 3] = ciphertext;
+    }
+    const table = await this.#call("openFields", packed(strs));
+    return unpackResults(
+      table,
+      (b) => {
+        const value = b.slice(); // its own buffer, as before: not a view of every plaintext
+        return { value, text: utf8d.decode(value) };
+      },
+      itemError,
+    );
   }
 
   /** Seals one field value; throws on error. */
@@ -414,9 +453,19 @@ export class Space extends Handle {
    * (value: one string per field of the index) gives {values} or {error}.
    */
   async indexValuesBatch(schema, queries, options) {
-    const qs = queries.map(({ index, value }) => ({ index, value: Array.isArray(value) ? value : [value] }));
-    const out = JSON.parse(await this.#call("indexValues", schemaText(schema), JSON.stringify(qs), options ? JSON.stringify(options) : undefined));
-    return out.map((r) => (r.error ? { error: toError(r.error) } : r));
+    // One string table (batch.js): the index name and the value's parts per query;
+    // shape says how many strings each query has.
+    const strs = [];
+    const shape = new Array(queries.length);
+    for (let i = 0; i < queries.length; i++) {
+      const { index, value } = queries[i];
+      strs.push(index);
+      if (Array.isArray(value)) for (const v of value) strs.push(v);
+      else strs.push(value);
+      shape[i] = Array.isArray(value) ? value.length + 1 : 2;
+    }
+    const table = await this.#call("indexValues", schemaText(schema), packed(strs), packUint32(shape), options ? JSON.stringify(options) : undefined);
+    return unpackResults(table, (b) => ({ values: b.length ? asciiText(b).split(",") : [] }), itemError);
   }
 
   /** Blind-index values of one query (one per secret version); throws on error. */

@@ -1,0 +1,151 @@
+// The binary batch form (src/batch.js, jsbridge/batch.go): string tables and result
+// tables round trip; malformed tables are refused (invalid_argument from the module,
+// an Error from the reader), never a crash; per-item errors keep their codes.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+
+import { load, ZkvaultError } from "../src/index.js";
+import { packStrings, packUint32, unpackResults } from "../src/batch.js";
+import { buildWasm } from "./helpers.js";
+
+const build = await buildWasm();
+const skip = build ? false : "no Go toolchain";
+let zk;
+before(async () => {
+  if (build) zk = await load({ wasm: build.wasm, wasmExec: build.wasmExec });
+});
+
+const dv = (b) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+test("packStrings: header, lengths in UTF-8 bytes, any Unicode", () => {
+  const strs = ["", "a", "héllo", "😀 emoji", "x".repeat(100), "Ꭰꭰ\u0000\uffff", undefined, null, "ü".repeat(40)];
+  const t = packStrings(strs);
+  const v = dv(t);
+  assert.equal(v.getUint32(0, true), strs.length);
+  const enc = new TextEncoder();
+  let pos = 4 + 4 * strs.length;
+  strs.forEach((s, i) => {
+    const want = enc.encode(s ?? "");
+    assert.equal(v.getUint32(4 + 4 * i, true), want.length, `length of ${i}`);
+    assert.deepEqual(t.subarray(pos, pos + want.length), want, `bytes of ${i}`);
+    pos += want.length;
+  });
+  assert.equal(pos, t.length);
+  // A lone surrogate is encoded as U+FFFD, as TextEncoder does.
+  assert.deepEqual([...packStrings(["\ud800"]).subarray(8)], [0xef, 0xbf, 0xbd]);
+  assert.throws(() => packStrings(["a", 1]), TypeError);
+  assert.throws(() => packStrings([{}]), TypeError);
+});
+
+test("unpackResults: results, item errors, malformed tables throw", () => {
+  const enc = new TextEncoder();
+  const table = (items) => {
+    const bodies = items.map(([, s]) => enc.encode(s));
+    const out = new Uint8Array(4 + 5 * items.length + bodies.reduce((n, b) => n + b.length, 0));
+    const v = dv(out);
+    v.setUint32(0, items.length, true);
+    let pos = 4 + 5 * items.length;
+    items.forEach(([st], i) => {
+      out[4 + 5 * i] = st;
+      v.setUint32(5 + 5 * i, bodies[i].length, true);
+      out.set(bodies[i], pos);
+      pos += bodies[i].length;
+    });
+    return out;
+  };
+  const ok = (b) => new TextDecoder().decode(b);
+  const fail = (code, message) => ({ code, message });
+  assert.deepEqual(unpackResults(table([[0, "a"], [1, "parse\nbad: x\ny"], [0, ""]]), ok, fail), ["a", { code: "parse", message: "bad: x\ny" }, ""]);
+  assert.deepEqual(unpackResults(table([]), ok, fail), []);
+  const good = table([[0, "abc"], [1, "incorrect_key\nno"]]);
+  for (let n = 0; n < good.length; n++) assert.throws(() => unpackResults(good.subarray(0, n), ok, fail), /malformed/, `cut at ${n}`);
+  const extra = new Uint8Array(good.length + 1);
+  extra.set(good);
+  assert.throws(() => unpackResults(extra, ok, fail), /malformed/);
+  const bad = good.slice();
+  bad[4] = 7;
+  assert.throws(() => unpackResults(bad, ok, fail), /malformed/);
+  const huge = good.slice();
+  dv(huge).setUint32(0, 0xffffffff, true);
+  assert.throws(() => unpackResults(huge, ok, fail), /malformed/);
+});
+
+test("the module refuses malformed string tables with invalid_argument, never a crash", { skip }, async () => {
+  const space = await zk.createSpace("vault-batch-codec");
+  const h = space.handle;
+  const [{ ciphertext }] = await space.sealFields([{ collection: "c", recordId: "r", field: "f", value: "v" }]);
+  const good = packStrings(["c", "r", "f", ciphertext]);
+  const tables = [new Uint8Array(0), new Uint8Array(3)];
+  for (let n = 0; n < good.length; n++) tables.push(good.subarray(0, n));
+  const long = new Uint8Array(good.length + 1);
+  long.set(good);
+  tables.push(long);
+  const many = good.slice();
+  dv(many).setUint32(0, 0xffffffff, true);
+  tables.push(many);
+  const wrongLen = good.slice();
+  dv(wrongLen).setUint32(4, 0xfffffff0, true);
+  tables.push(wrongLen);
+  tables.push(packStrings(["c", "r", "f"])); // not 4 strings per field
+  for (let i = 0; i < 200; i++) {
+    const t = good.slice();
+    t[Math.floor(Math.random() * Math.min(t.length, 24))] ^= 1 << Math.floor(Math.random() * 8);
+    tables.push(t);
+  }
+  for (const t of tables) {
+    const r = await zk.call("openFields", h, t).then(
+      (v) => ({ v }),
+      (e) => ({ e }),
+    );
+    if (r.e) {
+      assert.ok(r.e instanceof ZkvaultError && r.e.code === "invalid_argument", `${r.e.code}: ${r.e.message}`);
+    } else {
+      // A flipped bit inside a string still parses: then it is an item error or a result.
+      unpackResults(r.v, () => null, (code) => assert.notEqual(code, "internal"));
+    }
+  }
+  // Index batches: a shape that does not fit the strings.
+  const strs = packStrings(["emails", "a@example.com"]);
+  for (const shape of [[], [1], [3], [0, 2], [1, 1, 1], [2, 0]]) {
+    await assert.rejects(zk.call("indexValues", h, "contacts", strs, packUint32(shape)), { code: "invalid_argument" }, JSON.stringify(shape));
+  }
+  await assert.rejects(zk.call("indexValues", h, "contacts", strs, new Uint8Array(3)), { code: "invalid_argument" });
+  assert.match(await space.sealField({ collection: "c", recordId: "r", field: "g" }, "alive"), /^enc:v2:1:/);
+  await space.forget();
+});
+
+test("batches through the API: per-item errors with codes, non-strings refused, Unicode", { skip }, async () => {
+  const space = await zk.createSpace("vault-batch-items");
+  const ref = { collection: "notes", recordId: "r-1", field: "text" };
+  const [{ ciphertext }] = await space.sealFields([{ ...ref, value: "grüße 😀" }]);
+  const out = await space.openFields([
+    { ...ref, ciphertext },
+    { ...ref, ciphertext: undefined },
+    { ...ref, recordId: "other", ciphertext },
+    { ...ref, field: "bad name!", ciphertext },
+    { ...ref, ciphertext: ciphertext.replace("enc:v2:1:", "enc:v2:2:") },
+  ]);
+  assert.equal(out[0].text, "grüße 😀");
+  assert.deepEqual(out.slice(1).map((r) => r.error.code), ["parse", "incorrect_key", "parse", "unknown_key_version"]);
+  assert.ok(out.slice(1).every((r) => r.error instanceof ZkvaultError && r.error.message.length > 0));
+  await assert.rejects(space.openFields([{ ...ref, ciphertext: 42 }]), { code: "invalid_argument" });
+  assert.deepEqual(await space.openFields([]), []);
+
+  const q = await space.indexValuesBatch("contacts", [
+    { index: "emails", value: "Ada@Example.COM" },
+    { index: "emails", value: ["ada@example.com"] },
+    { index: "no_such_index", value: "x" },
+    { index: "emails", value: ["a", "b"] },
+    { index: "emails", value: "not an email" },
+  ]);
+  assert.deepEqual(q[0].values, q[1].values);
+  assert.equal(q[0].values.length, 1);
+  assert.deepEqual(q.slice(2).map((r) => r.error.code), ["schema", "schema", q[4].error.code]);
+  assert.ok(q[4].error instanceof ZkvaultError);
+  await space.rotate();
+  const [two] = await space.indexValuesBatch("contacts", [{ index: "emails", value: "ada@example.com" }]);
+  assert.equal(two.values.length, 2);
+  assert.ok(two.values.includes(q[0].values[0]));
+  await assert.rejects(space.indexValuesBatch("contacts", [{ index: "emails", value: [7] }]), { code: "invalid_argument" });
+  await space.forget();
+});
