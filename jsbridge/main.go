@@ -80,6 +80,8 @@ func exported() map[string]handler {
 		"release":          release,
 		"stats":            stats,
 		"_panicForTesting": panicForTesting,
+		// provider.go
+		"setBatchHelper": setBatchHelper,
 		// space.go
 		"spaceCreate":       spaceCreate,
 		"spaceOpen":         spaceOpen,

@@ -10,6 +10,7 @@
 //   const env = await space.envelope(new Passphrase("correct horse battery staple"));
 
 import { BatchArgumentError, packStrings, packUint32, unpackResults } from "./batch.js";
+import { openBatch } from "./fieldcrypto.js";
 import { load as loadModule } from "./loader.js";
 
 /** Largest piece of a blob sent to the module in one call. */
@@ -701,5 +702,8 @@ export class LegacyKeys extends Handle {
  * @returns {Promise<Zkvault>}
  */
 export async function load(options) {
-  return new Zkvault(await loadModule(options));
+  const api = await loadModule(options);
+  // Field batches: WebCrypto opens a share of each (jsbridge/provider.go).
+  await api.setBatchHelper(openBatch);
+  return new Zkvault(api);
 }

@@ -149,3 +149,45 @@ test("batches through the API: per-item errors with codes, non-strings refused, 
   await assert.rejects(space.indexValuesBatch("contacts", [{ index: "emails", value: [7] }]), { code: "invalid_argument" });
   await space.forget();
 });
+
+test("field batches shared with WebCrypto: every item as when opened alone", { skip }, async () => {
+  // A batch of ≥ 32 fields is split between WebCrypto (src/fieldcrypto.js) and Go
+  // (jsbridge/provider.go); a single field stays in Go. Failures sit all over the
+  // batch, so that each engine gets some whatever the share.
+  const space = await zk.createSpace("vault-batch-split");
+  const n = 300;
+  const items = Array.from({ length: n }, (_, i) => ({ collection: "c", recordId: `r-${i}`, field: "f", value: "v".repeat(i % 50) + i, pad: i % 3 === 0 }));
+  const sealed = await space.sealFields(items);
+  const batch = items.map(({ value, pad, ...ref }, i) => ({ ...ref, ciphertext: sealed[i].ciphertext }));
+  for (let i = 0; i < n; i += 7) {
+    const c = batch[i].ciphertext;
+    const k = 12 + (i % 20);
+    const flipped = c[k] === "A" ? "B" : "A";
+    batch[i] = { ...batch[i], ciphertext: c.slice(0, k) + flipped + c.slice(k + 1) }; // tampered
+  }
+  for (let i = 3; i < n; i += 11) batch[i] = { ...batch[i], recordId: "moved" }; // wrong associated data
+  for (let i = 5; i < n; i += 13) batch[i] = { ...batch[i], ciphertext: batch[i].ciphertext.replace("enc:v2:1:", "enc:v2:7:") };
+
+  const subtle = globalThis.crypto.subtle;
+  const decrypt = subtle.decrypt;
+  let calls = 0;
+  subtle.decrypt = function (...args) {
+    calls++;
+    return decrypt.apply(this, args);
+  };
+  try {
+    const alone = [];
+    for (const it of batch) alone.push((await space.openFields([it]))[0]);
+    assert.equal(calls, 0, "single fields stay in Go");
+    const show = (r) => (r.error ? `error ${r.error.code}: ${r.error.message}` : `ok ${r.text}`);
+    for (let round = 0; round < 4; round++) {
+      const out = await space.openFields(batch);
+      out.forEach((r, i) => assert.equal(show(r), show(alone[i]), `round ${round}, item ${i}`));
+    }
+    assert.ok(calls > 0, "no batch was shared with WebCrypto");
+    assert.ok(alone.filter((r) => r.error).length > 50 && alone.filter((r) => !r.error).length > 150);
+  } finally {
+    subtle.decrypt = decrypt;
+    await space.forget();
+  }
+});
