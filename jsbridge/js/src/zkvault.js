@@ -10,9 +10,7 @@
 //   const env = await space.envelope(new Passphrase("correct horse battery staple"));
 
 import { load as loadModule } from "./loader.js";
-
-/** Largest piece of a blob sent to the module in one call. */
-const PUSH_BYTES = 1 << 20;
+import { blobDecryptor, blobEncryptor } from "./blob.js";
 
 /** Error codes the module rejects with (see index.d.ts for their meaning). */
 export const ERROR_CODES = Object.freeze([
@@ -479,10 +477,11 @@ export class Space extends Handle {
 
   /**
    * A TransformStream that encrypts a blob: plaintext bytes in, the stored blob out
-   * (header first). Memory stays bounded whatever the size.
+   * (header first). Memory stays bounded whatever the size. The chunks are sealed
+   * with WebCrypto under the blob's key, a non-extractable CryptoKey (blob.js).
    */
   blobEncryptor(blobId) {
-    return blobTransform(this.zk, this, () => this.#call("blobEncryptBegin", blobId));
+    return blobEncryptor(() => this.#call("blobEncryptBegin", blobId));
   }
 
   /**
@@ -490,7 +489,7 @@ export class Space extends Handle {
    * any damage, including a cut: act on the output only once it has closed.
    */
   blobDecryptor(blobId) {
-    return blobTransform(this.zk, this, () => this.#call("blobDecryptBegin", blobId));
+    return blobDecryptor((header) => this.#call("blobDecryptBegin", blobId, header));
   }
 
   /** Encrypts a Blob, a ReadableStream or bytes; resolves with a ReadableStream. */
@@ -534,54 +533,6 @@ function toStream(source) {
       c.close();
     },
   });
-}
-
-/**
- * A TransformStream over the module's push interface (begin → push* → finish).
- * owner (the Space) is kept alive until the stream ends, so that the space is not
- * collected, and forgotten, under a stream. A stream abandoned half-way is released
- * when it is garbage collected.
- */
-function blobTransform(zk, owner, begin) {
-  let handle;
-  let ts;
-  const done = () => {
-    if (ts) zk.untrack(ts);
-    handle = 0;
-    owner = null;
-  };
-  const fail = async (e) => {
-    if (handle) await zk.call("release", handle).catch(() => {});
-    done();
-    throw e;
-  };
-  ts = new TransformStream({
-    async start() {
-      handle = (await begin()).handle;
-      zk.track(ts, handle);
-    },
-    async transform(chunk, controller) {
-      const b = bytes(chunk, "blob chunk");
-      try {
-        for (let off = 0; off < b.length; off += PUSH_BYTES) {
-          const out = await zk.call("blobPush", handle, b.subarray(off, off + PUSH_BYTES));
-          if (out.length > 0) controller.enqueue(out);
-        }
-      } catch (e) {
-        await fail(e);
-      }
-    },
-    async flush(controller) {
-      try {
-        const out = await zk.call("blobFinish", handle);
-        done();
-        if (out.length > 0) controller.enqueue(out);
-      } catch (e) {
-        await fail(e);
-      }
-    },
-  });
-  return ts;
 }
 
 /**

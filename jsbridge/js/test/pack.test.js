@@ -36,6 +36,7 @@ test("npm pack makes a tarball that installs and runs the README's Node examples
     "README.md",
     "index.d.ts",
     "package.json",
+    "src/blob.js",
     "src/idb.js",
     "src/index.js",
     "src/keystore.js",
