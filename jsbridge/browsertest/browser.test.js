@@ -329,6 +329,15 @@ test("blobs of every size where chunking has an edge round trip in Chromium, fed
   for (const r of await step(page, "blobSizes")) await t.test(r.name, () => assert.ok(r.ok, r.detail));
 });
 
+test("in Chromium a blob stream's consumer paces its input, and cancelling it cancels the source", TIMEOUT, async () => {
+  const page = await open("/pages/api.html");
+  const { encrypt, decrypt } = await step(page, "blobBackpressure");
+  for (const r of [encrypt, decrypt]) {
+    assert.ok(r.pulled <= 12, `read ${r.pulled} pieces ahead of a consumer that took 2`);
+    assert.ok(r.cancelled, "source cancelled");
+  }
+});
+
 test("a key pair in IndexedDB and a space in an expiring session survive a reload", TIMEOUT, async () => {
   const page = await open("/pages/api.html");
   const before = await step(page, "keysBeforeReload");

@@ -3,7 +3,7 @@
 // (/pkg/test/kit.js is jsbridge/js/test/kit.js).
 import { ExpiringSession, load, Passphrase, RememberedDevice, userKeyName } from "/pkg/src/index.js";
 import { readAll, runVectors, sealForNative, WEAK_PBKDF2 } from "/pkg/test/kit.js";
-import { blobDamageCases, blobRoundTrips } from "/pkg/test/blobkit.js";
+import { blobBackpressure, blobDamageCases, blobRoundTrips } from "/pkg/test/blobkit.js";
 import { publish } from "/pages/common.js";
 
 const zk = await load();
@@ -78,6 +78,8 @@ publish({
   blobDamage: (a, b) => blobDamageCases(zk, "vault-native", a, b),
 
   blobSizes: () => blobRoundTrips(zk),
+
+  blobBackpressure: () => blobBackpressure(zk),
 
   // A key pair generated in the page, remembered in IndexedDB, a space enveloped for
   // it and kept in an expiring session: reloaded in the next step.

@@ -10,7 +10,7 @@
 //   const env = await space.envelope(new Passphrase("correct horse battery staple"));
 
 import { load as loadModule } from "./loader.js";
-import { blobDecryptor, blobEncryptor } from "./blob.js";
+import { decryptStream, encryptStream, transform } from "./blob.js";
 
 /** Error codes the module rejects with (see index.d.ts for their meaning). */
 export const ERROR_CODES = Object.freeze([
@@ -476,30 +476,32 @@ export class Space extends Handle {
   }
 
   /**
-   * A TransformStream that encrypts a blob: plaintext bytes in, the stored blob out
-   * (header first). Memory stays bounded whatever the size. The chunks are sealed
-   * with WebCrypto under the blob's key, a non-extractable CryptoKey (blob.js).
+   * A transform stream ({writable, readable}, for pipeThrough) that encrypts a blob:
+   * plaintext bytes in, the stored blob out (header first). Memory stays bounded
+   * whatever the size. The chunks are sealed with WebCrypto under the blob's key, a
+   * non-extractable CryptoKey (blob.js).
    */
   blobEncryptor(blobId) {
-    return blobEncryptor(() => this.#call("blobEncryptBegin", blobId));
+    return transform((source) => this.encryptBlob(blobId, source));
   }
 
   /**
-   * A TransformStream that decrypts a stored blob. It errors (code "corrupt") on
-   * any damage, including a cut: act on the output only once it has closed.
+   * A transform stream ({writable, readable}) that decrypts a stored blob. It errors
+   * (code "corrupt") on any damage, including a cut: act on the output only once it
+   * has closed.
    */
   blobDecryptor(blobId) {
-    return blobDecryptor((header) => this.#call("blobDecryptBegin", blobId, header));
+    return transform((source) => this.decryptBlob(blobId, source));
   }
 
   /** Encrypts a Blob, a ReadableStream or bytes; resolves with a ReadableStream. */
   encryptBlob(blobId, source) {
-    return toStream(source).pipeThrough(this.blobEncryptor(blobId));
+    return encryptStream(() => this.#call("blobEncryptBegin", blobId), toStream(source));
   }
 
   /** Decrypts a Blob, a ReadableStream or bytes; resolves with a ReadableStream. */
   decryptBlob(blobId, source) {
-    return toStream(source).pipeThrough(this.blobDecryptor(blobId));
+    return decryptStream((header) => this.#call("blobDecryptBegin", blobId, header), toStream(source));
   }
 
   /**

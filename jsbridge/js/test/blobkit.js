@@ -164,3 +164,45 @@ export async function blobRoundTrips(zk) {
   await space.forget();
   return results;
 }
+
+/**
+ * Backpressure: a consumer that has read one chunk of an endless source's blob (and
+ * the header) has made the stream read only about IN_FLIGHT (8) chunks ahead, and
+ * cancelling the output cancels the source; the same for decryption. Resolves with
+ * {encrypt, decrypt}: {pulled, cancelled} each.
+ */
+export async function blobBackpressure(zk) {
+  const space = await zk.createSpace("vault-blob-bp");
+  const endless = (first) => {
+    const s = { pulled: 0, cancelled: false };
+    s.stream = new ReadableStream(
+      {
+        pull(c) {
+          c.enqueue(s.pulled++ === 0 && first ? first : new Uint8Array(C + T));
+        },
+        cancel() {
+          s.cancelled = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return s;
+  };
+  const run = async (s, out, reads) => {
+    const r = out.getReader();
+    for (let k = 0; k < reads; k++) await r.read();
+    await new Promise((ok) => setTimeout(ok, 100));
+    const pulled = s.pulled;
+    await r.cancel();
+    return { pulled, cancelled: s.cancelled };
+  };
+  const enc = endless(null);
+  const encrypt = await run(enc, space.encryptBlob("b", enc.stream), 2); // header, chunk 0
+  // A real header and chunk 0, then endless garbage: the stream must not read ahead of
+  // the chunks it opens, even though they will fail.
+  const head = (await drain(space.encryptBlob("b", pattern(C + 1)))).out.subarray(0, H + PIECE);
+  const dec = endless(head);
+  const decrypt = await run(dec, space.decryptBlob("b", dec.stream), 1); // chunk 0
+  await space.forget();
+  return { encrypt, decrypt };
+}

@@ -11,7 +11,7 @@ import { after, before, test } from "node:test";
 import { ExpiringSession, load, loadModule, Passphrase, Space, Zkvault, ZkvaultError } from "../src/index.js";
 import { buildWasm, memoryBackend, vectorData, verifyNative } from "./helpers.js";
 import { readAll, runVectors, sealForNative, WEAK_ARGON2ID, WEAK_PBKDF2 } from "./kit.js";
-import { blobDamageCases, blobRoundTrips } from "./blobkit.js";
+import { blobBackpressure, blobDamageCases, blobRoundTrips } from "./blobkit.js";
 
 const build = await buildWasm();
 const skip = build ? false : "no Go toolchain";
@@ -231,6 +231,14 @@ test("blobs: a native blob cut, reordered, duplicated or altered fails with code
 
 test("blobs: every size where chunking has an edge round trips, fed in odd pieces", { skip }, async (t) => {
   for (const r of await blobRoundTrips(zk)) await t.test(r.name, () => assert.ok(r.ok, r.detail));
+});
+
+test("blobs: the output's consumer paces the input (backpressure), and cancelling it cancels the source", { skip }, async () => {
+  const { encrypt, decrypt } = await blobBackpressure(zk);
+  for (const r of [encrypt, decrypt]) {
+    assert.ok(r.pulled <= 12, `read ${r.pulled} pieces ahead of a consumer that took 2`);
+    assert.ok(r.cancelled, "source cancelled");
+  }
 });
 
 test("blobs: a cut or altered blob errors with code corrupt; ranges read only what they need", { skip }, async () => {
