@@ -1,74 +1,30 @@
 //go:build js && wasm
 
-// Blobs as a push interface: begin → push(Uint8Array)* → finish. Each push
-// returns the output that is ready, so memory in the module stays bounded by
-// the stream pipeline (about 2 × 4 chunks of 64 KiB) plus one push; the JS
-// package wraps it as a TransformStream. Random access reads a range through
-// a JavaScript callback that returns the ciphertext bytes asked for.
+// Blobs. Streams run in JavaScript (jsbridge/js/src/blob.js): the module
+// derives the blob key and hands it out as a non-extractable AES-GCM
+// CryptoKey, and the JS package seals or opens the chunks with
+// crypto.subtle, several in flight, without a round trip through the module
+// per chunk (docs/spec/10-browser-provider.md 10.1). Random access stays in
+// Go: it reads a range through a JavaScript callback that returns the
+// ciphertext bytes asked for.
 
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/hack-pad/safejs"
-	"github.com/zkvault/zkvault/wasm/stream"
+	"github.com/zkvault/zkvault/wasm/prim"
+	"github.com/zkvault/zkvault/wasm/webcrypto"
 )
 
-// maxPush is the largest Uint8Array one push accepts (the JS side splits).
-const maxPush = 4 << 20
-
-// outBuf collects output between pushes.
-type outBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (o *outBuf) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-// take returns and empties what has been written.
-func (o *outBuf) take() []byte {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	b := bytes.Clone(o.b.Bytes())
-	o.b.Reset()
-	return b
-}
-
-// blobStream is one encryption or decryption in progress.
-type blobStream struct {
-	mu     sync.Mutex // one push or finish at a time
-	out    *outBuf
-	cancel context.CancelFunc
-
-	// encryption
-	w io.WriteCloser
-
-	// decryption: push writes ciphertext into pw; a goroutine reads the
-	// plaintext into out and reports its end on done.
-	pw   *io.PipeWriter
-	done chan error
-}
-
-func (b *blobStream) release() {
-	b.cancel()
-	if b.pw != nil {
-		b.pw.CloseWithError(errClosed)
-	}
-}
-
-// blobEncryptBegin(space, blobId) → {handle}: the header is output of the
-// first push (or of finish).
-func blobEncryptBegin(_ context.Context, args []safejs.Value) (any, error) {
+// blobEncryptBegin(space, blobId) → {header, key, chunkSize}: a new blob's
+// 44-byte header and its key as a non-extractable AES-GCM CryptoKey. The
+// JS package seals the chunks with it (docs/spec/05-blobs.md 5.4).
+func blobEncryptBegin(ctx context.Context, args []safejs.Value) (any, error) {
 	sh, _, err := argHandle[*spaceHandle](args, 0, "space")
 	if err != nil {
 		return nil, err
@@ -77,19 +33,26 @@ func blobEncryptBegin(_ context.Context, args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The stream outlives this call: its context is its own.
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &outBuf{}
-	w, err := sh.s.EncryptBlob(ctx, id, out)
+	h, header, a, err := sh.s.NewBlobKey(ctx, id)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
-	return map[string]any{"handle": float64(handles.add(&blobStream{out: out, cancel: cancel, w: w}))}, nil
+	key, err := blobCryptoKey(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	hdr, err := jsBytes(header)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"header": hdr, "key": key, "chunkSize": h.ChunkSize}, nil
 }
 
-// blobDecryptBegin(space, blobId) → {handle}.
-func blobDecryptBegin(_ context.Context, args []safejs.Value) (any, error) {
+// blobDecryptBegin(space, blobId, header) → {key, chunkSize}: the key of
+// the blob whose first 44 bytes are header, as a non-extractable AES-GCM
+// CryptoKey. The JS package opens the chunks with it (5.5). A header that
+// does not parse is "corrupt".
+func blobDecryptBegin(ctx context.Context, args []safejs.Value) (any, error) {
 	sh, _, err := argHandle[*spaceHandle](args, 0, "space")
 	if err != nil {
 		return nil, err
@@ -98,98 +61,37 @@ func blobDecryptBegin(_ context.Context, args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	b := &blobStream{out: &outBuf{}, cancel: cancel, pw: pw, done: make(chan error, 1)}
-	s := sh.s
-	go func() {
-		err := func() (err error) {
-			defer func() {
-				if r := recover(); r != nil {
-					err = fmt.Errorf("%w: %v", errInternal, r)
-				}
-			}()
-			r, err := s.DecryptBlob(ctx, id, pr)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(b.out, r)
-			return err
-		}()
-		// Unblock a push waiting on the pipe: the stream has failed (or
-		// ended before all input was read, which is corrupt too).
-		if err == nil {
-			pr.CloseWithError(errTrailing)
-		} else {
-			pr.CloseWithError(err)
-		}
-		b.done <- err
-	}()
-	return map[string]any{"handle": float64(handles.add(b))}, nil
+	header, err := argBytes(args, 2, "header")
+	if err != nil {
+		return nil, err
+	}
+	h, a, err := sh.s.BlobKey(ctx, id, header)
+	if err != nil {
+		return nil, err
+	}
+	key, err := blobCryptoKey(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"key": key, "chunkSize": h.ChunkSize}, nil
 }
 
-var errTrailing = errors.New("blob stream ended before its input")
-
-// blobPush(handle, Uint8Array) → Uint8Array: the output ready so far.
-func blobPush(_ context.Context, args []safejs.Value) (any, error) {
-	b, h, err := argHandle[*blobStream](args, 0, "blob stream")
+// blobCryptoKey returns the WebCrypto key behind a blob's AEAD, importing it
+// (non-extractable) if the AEAD has not yet.
+func blobCryptoKey(ctx context.Context, a prim.AEAD) (safejs.Value, error) {
+	r, ok := a.(*routedAEAD)
+	if !ok {
+		return safejs.Value{}, fmt.Errorf("%w: blob AEAD is not the browser provider's", errInternal)
+	}
+	w, err := r.large(ctx)
 	if err != nil {
-		return nil, err
+		return safejs.Value{}, err
 	}
-	in, err := argBytes(args, 1, "chunk")
-	if err != nil {
-		return nil, err
+	key, ok := webcrypto.AEADCryptoKey(w)
+	if !ok {
+		return safejs.Value{}, fmt.Errorf("%w: blob AEAD has no CryptoKey", errInternal)
 	}
-	if len(in) > maxPush {
-		return nil, invalid("chunk is larger than %d bytes", maxPush)
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.w != nil {
-		_, err = b.w.Write(in)
-		clear(in)
-	} else {
-		_, err = b.pw.Write(in)
-		if err != nil {
-			// The reader ended: report its error rather than the pipe's.
-			if derr := <-b.done; derr != nil {
-				err = derr
-			} else {
-				err = fmt.Errorf("%w: data after the end of the blob", stream.ErrCorrupt)
-			}
-			b.done <- err
-		}
-	}
-	if err != nil {
-		handles.remove(h)
-		b.release()
-		return nil, err
-	}
-	return jsBytes(b.out.take())
-}
-
-// blobFinish(handle) → Uint8Array: the rest of the output. For decryption,
-// it succeeds only if the blob was complete and authentic.
-func blobFinish(_ context.Context, args []safejs.Value) (any, error) {
-	b, h, err := argHandle[*blobStream](args, 0, "blob stream")
-	if err != nil {
-		return nil, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	handles.remove(h)
-	defer b.release()
-	if b.w != nil {
-		err = b.w.Close()
-	} else {
-		b.pw.Close()
-		err = <-b.done
-		b.done <- err
-	}
-	if err != nil {
-		return nil, err
-	}
-	return jsBytes(b.out.take())
+	return key, nil
 }
 
 // blobReadRange(space, blobId, size, offset, length, read) → Uint8Array:

@@ -103,8 +103,6 @@ func exported() map[string]handler {
 		// blob.go
 		"blobEncryptBegin": blobEncryptBegin,
 		"blobDecryptBegin": blobDecryptBegin,
-		"blobPush":         blobPush,
-		"blobFinish":       blobFinish,
 		"blobReadRange":    blobReadRange,
 		// keys.go
 		"keyGenerate":        keyGenerate,

@@ -8,7 +8,9 @@
 //	SHA-256, HMAC, HKDF        Go (native)      small inputs: a WebCrypto call costs a promise
 //	                                             round trip that is worth more than the work
 //	AES-256-GCM < 8 KiB        Go (native)      fields, envelopes, keyrings: same reason
-//	AES-256-GCM ≥ 8 KiB        WebCrypto        blob chunks: hardware AES wins from ~16 KiB
+//	AES-256-GCM ≥ 8 KiB        WebCrypto        blob ranges, large fields: hardware AES wins from ~16 KiB
+//	blob stream chunks         WebCrypto (JS)   blob.go hands the blob key to JS as a non-extractable
+//	                                             CryptoKey; blob.js seals and opens 8 chunks in flight
 //	PBKDF2-HMAC-SHA256         WebCrypto        ~6× faster than Go in wasm
 //	Argon2id                   Go               not in WebCrypto (the core calls x/crypto)
 //	RSA-OAEP, RSA generation   WebCrypto        faster, and private keys stay non-extractable

@@ -35,19 +35,51 @@ func (s *Space) blobAEAD(ctx context.Context, blobID string, h stream.Header, he
 	return s.p.NewAEAD(ctx, key)
 }
 
+// NewBlobKey starts blob blobID under the current secret version, with a
+// fresh random salt and stream.DefaultChunkSize: it returns the header and
+// the AEAD of the blob key. It is for a caller that seals the chunks itself
+// (the browser bridge, with WebCrypto): it must follow docs/spec/05-blobs.md
+// 5.4 to the letter, as stream.NewWriter does, and write header first.
+// Everyone else uses EncryptBlob.
+func (s *Space) NewBlobKey(ctx context.Context, blobID string) (stream.Header, []byte, prim.AEAD, error) {
+	h := stream.Header{KeyVersion: s.CurrentVersion(), ChunkSize: stream.DefaultChunkSize}
+	if err := random(s.p, h.Salt[:]); err != nil {
+		return stream.Header{}, nil, nil, err
+	}
+	header, err := h.MarshalBinary()
+	if err != nil {
+		return stream.Header{}, nil, nil, err
+	}
+	a, err := s.blobAEAD(ctx, blobID, h, header)
+	if err != nil {
+		return stream.Header{}, nil, nil, err
+	}
+	return h, header, a, nil
+}
+
+// BlobKey parses the header of blob blobID (its first stream.HeaderSize
+// bytes) and returns it with the AEAD of the blob key, for a caller that
+// opens the chunks itself (docs/spec/05-blobs.md 5.5, as stream.NewReader
+// does). A header that does not parse wraps stream.ErrCorrupt; a version
+// not in the keyring is ErrUnknownKeyVersion. Everyone else uses
+// DecryptBlob.
+func (s *Space) BlobKey(ctx context.Context, blobID string, header []byte) (stream.Header, prim.AEAD, error) {
+	h, err := stream.ParseHeader(header)
+	if err != nil {
+		return stream.Header{}, nil, err
+	}
+	a, err := s.blobAEAD(ctx, blobID, h, header)
+	if err != nil {
+		return stream.Header{}, nil, err
+	}
+	return h, a, nil
+}
+
 // EncryptBlob returns a writer that encrypts blob blobID under the current
 // secret version, with a fresh random salt and stream.DefaultChunkSize, into
 // dst (header first). Close it to write the final chunk.
 func (s *Space) EncryptBlob(ctx context.Context, blobID string, dst io.Writer) (io.WriteCloser, error) {
-	h := stream.Header{KeyVersion: s.CurrentVersion(), ChunkSize: stream.DefaultChunkSize}
-	if err := random(s.p, h.Salt[:]); err != nil {
-		return nil, err
-	}
-	header, err := h.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.blobAEAD(ctx, blobID, h, header)
+	h, _, a, err := s.NewBlobKey(ctx, blobID)
 	if err != nil {
 		return nil, err
 	}
@@ -60,11 +92,11 @@ func (s *Space) EncryptBlob(ctx context.Context, blobID string, dst io.Writer) (
 // whole only once Read has returned io.EOF. A version not in the keyring is
 // ErrUnknownKeyVersion.
 func (s *Space) DecryptBlob(ctx context.Context, blobID string, src io.Reader) (io.Reader, error) {
-	h, header, err := stream.ReadHeader(src)
+	_, header, err := stream.ReadHeader(src)
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.blobAEAD(ctx, blobID, h, header)
+	h, a, err := s.BlobKey(ctx, blobID, header)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@
 // (/pkg/test/kit.js is jsbridge/js/test/kit.js).
 import { ExpiringSession, load, Passphrase, RememberedDevice, userKeyName } from "/pkg/src/index.js";
 import { readAll, runVectors, sealForNative, WEAK_PBKDF2 } from "/pkg/test/kit.js";
+import { blobBackpressure, blobDamageCases, blobRoundTrips } from "/pkg/test/blobkit.js";
 import { publish } from "/pages/common.js";
 
 const zk = await load();
@@ -73,6 +74,12 @@ publish({
     await space.forget();
     return { n, ok, ms, grew, range: [...part], want: [...small.subarray(150_000, 150_010)] };
   },
+
+  blobDamage: (a, b) => blobDamageCases(zk, "vault-native", a, b),
+
+  blobSizes: () => blobRoundTrips(zk),
+
+  blobBackpressure: () => blobBackpressure(zk),
 
   // A key pair generated in the page, remembered in IndexedDB, a space enveloped for
   // it and kept in an expiring session: reloaded in the next step.

@@ -8,6 +8,12 @@
 //	verify check <file.json>     opens natively what the JS package sealed in
 //	                             Node or in Chromium (written by the tests) and
 //	                             exits non-zero on any difference
+//	verify blob <space id> <size>
+//	                             prints {"handover", "blob"}: a space as for
+//	                             handover, and blob "blob-native" of size
+//	                             plaintext bytes k mod 251 encrypted in it
+//	                             natively (base64url), for the JS tests that
+//	                             cut, reorder and alter its chunks
 //
 // Run from the repository root: go run ./jsbridge/internal/verify ...
 package main
@@ -37,10 +43,13 @@ func main() {
 }
 
 func run(args []string) error {
-	if len(args) != 2 {
-		return errors.New("usage: verify handover <space id> | verify check <file.json>")
-	}
 	ctx := context.Background()
+	if len(args) == 3 && args[0] == "blob" {
+		return nativeBlob(ctx, args[1], args[2])
+	}
+	if len(args) != 2 {
+		return errors.New("usage: verify handover <space id> | verify check <file.json> | verify blob <space id> <size>")
+	}
 	switch args[0] {
 	case "handover":
 		s, err := testSpace(ctx, args[1])
@@ -57,6 +66,41 @@ func run(args []string) error {
 		return check(ctx, args[1])
 	}
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// nativeBlob prints a space's handover text and a blob encrypted in it.
+func nativeBlob(ctx context.Context, id, size string) error {
+	var n int
+	if _, err := fmt.Sscan(size, &n); err != nil || n < 0 {
+		return fmt.Errorf("bad size %q", size)
+	}
+	s, err := testSpace(ctx, id)
+	if err != nil {
+		return err
+	}
+	text, err := s.HandoverKey(ctx)
+	if err != nil {
+		return err
+	}
+	plain := make([]byte, n)
+	for i := range plain {
+		plain[i] = byte(i % 251)
+	}
+	var blob bytes.Buffer
+	w, err := s.EncryptBlob(ctx, "blob-native", &blob)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(plain); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(map[string]string{
+		"handover": text,
+		"blob":     base64.RawURLEncoding.EncodeToString(blob.Bytes()),
+	})
 }
 
 // testSpace is a space with the secrets of wasm/testdata/fields.json, made

@@ -12,9 +12,7 @@
 import { BatchArgumentError, packStrings, packUint32, unpackResults } from "./batch.js";
 import { openBatch } from "./fieldcrypto.js";
 import { load as loadModule } from "./loader.js";
-
-/** Largest piece of a blob sent to the module in one call. */
-const PUSH_BYTES = 1 << 20;
+import { decryptStream, encryptStream, transform } from "./blob.js";
 
 /** Error codes the module rejects with (see index.d.ts for their meaning). */
 export const ERROR_CODES = Object.freeze([
@@ -528,29 +526,32 @@ export class Space extends Handle {
   }
 
   /**
-   * A TransformStream that encrypts a blob: plaintext bytes in, the stored blob out
-   * (header first). Memory stays bounded whatever the size.
+   * A transform stream ({writable, readable}, for pipeThrough) that encrypts a blob:
+   * plaintext bytes in, the stored blob out (header first). Memory stays bounded
+   * whatever the size. The chunks are sealed with WebCrypto under the blob's key, a
+   * non-extractable CryptoKey (blob.js).
    */
   blobEncryptor(blobId) {
-    return blobTransform(this.zk, this, () => this.#call("blobEncryptBegin", blobId));
+    return transform((source) => this.encryptBlob(blobId, source));
   }
 
   /**
-   * A TransformStream that decrypts a stored blob. It errors (code "corrupt") on
-   * any damage, including a cut: act on the output only once it has closed.
+   * A transform stream ({writable, readable}) that decrypts a stored blob. It errors
+   * (code "corrupt") on any damage, including a cut: act on the output only once it
+   * has closed.
    */
   blobDecryptor(blobId) {
-    return blobTransform(this.zk, this, () => this.#call("blobDecryptBegin", blobId));
+    return transform((source) => this.decryptBlob(blobId, source));
   }
 
   /** Encrypts a Blob, a ReadableStream or bytes; resolves with a ReadableStream. */
   encryptBlob(blobId, source) {
-    return toStream(source).pipeThrough(this.blobEncryptor(blobId));
+    return encryptStream(() => this.#call("blobEncryptBegin", blobId), toStream(source));
   }
 
   /** Decrypts a Blob, a ReadableStream or bytes; resolves with a ReadableStream. */
   decryptBlob(blobId, source) {
-    return toStream(source).pipeThrough(this.blobDecryptor(blobId));
+    return decryptStream((header) => this.#call("blobDecryptBegin", blobId, header), toStream(source));
   }
 
   /**
@@ -584,54 +585,6 @@ function toStream(source) {
       c.close();
     },
   });
-}
-
-/**
- * A TransformStream over the module's push interface (begin → push* → finish).
- * owner (the Space) is kept alive until the stream ends, so that the space is not
- * collected, and forgotten, under a stream. A stream abandoned half-way is released
- * when it is garbage collected.
- */
-function blobTransform(zk, owner, begin) {
-  let handle;
-  let ts;
-  const done = () => {
-    if (ts) zk.untrack(ts);
-    handle = 0;
-    owner = null;
-  };
-  const fail = async (e) => {
-    if (handle) await zk.call("release", handle).catch(() => {});
-    done();
-    throw e;
-  };
-  ts = new TransformStream({
-    async start() {
-      handle = (await begin()).handle;
-      zk.track(ts, handle);
-    },
-    async transform(chunk, controller) {
-      const b = bytes(chunk, "blob chunk");
-      try {
-        for (let off = 0; off < b.length; off += PUSH_BYTES) {
-          const out = await zk.call("blobPush", handle, b.subarray(off, off + PUSH_BYTES));
-          if (out.length > 0) controller.enqueue(out);
-        }
-      } catch (e) {
-        await fail(e);
-      }
-    },
-    async flush(controller) {
-      try {
-        const out = await zk.call("blobFinish", handle);
-        done();
-        if (out.length > 0) controller.enqueue(out);
-      } catch (e) {
-        await fail(e);
-      }
-    },
-  });
-  return ts;
 }
 
 /**

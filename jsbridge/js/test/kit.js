@@ -295,6 +295,19 @@ export async function sealForNative(zk, where) {
   const plain = new Uint8Array(200_000).map((_, i) => (i * 7) & 0xff);
   const blob = await readAll(space.encryptBlob("blob-js-1", plain));
   out.blobs.push({ id: "blob-js-1", blob: b64url.encode(blob), plaintext: b64url.encode(plain) });
+  // The edges of chunking: empty, and a full final chunk written in odd pieces.
+  for (const [id, n] of [["blob-js-empty", 0], ["blob-js-3C", 3 << 16]]) {
+    const p = new Uint8Array(n).map((_, i) => (i * 13) & 0xff);
+    let off = 0;
+    const pieces = new ReadableStream({
+      pull(c) {
+        if (off >= n) return c.close();
+        c.enqueue(p.slice(off, (off += 65_537)));
+      },
+    });
+    const b = await readAll(space.encryptBlob(id, pieces));
+    out.blobs.push({ id, blob: b64url.encode(b), plaintext: b64url.encode(p) });
+  }
 
   const kp = await zk.generateKeyPair({
     seal: { principalId: `user-${where}`, passphrase: new Passphrase(passphrase, WEAK_ARGON2ID) },

@@ -37,6 +37,7 @@ test("npm pack makes a tarball that installs and runs the README's Node examples
     "index.d.ts",
     "package.json",
     "src/batch.js",
+    "src/blob.js",
     "src/fieldcrypto.js",
     "src/idb.js",
     "src/index.js",

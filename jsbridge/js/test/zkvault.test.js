@@ -11,6 +11,7 @@ import { after, before, test } from "node:test";
 import { ExpiringSession, load, loadModule, Passphrase, Space, Zkvault, ZkvaultError } from "../src/index.js";
 import { buildWasm, memoryBackend, vectorData, verifyNative } from "./helpers.js";
 import { readAll, runVectors, sealForNative, WEAK_ARGON2ID, WEAK_PBKDF2 } from "./kit.js";
+import { blobBackpressure, blobDamageCases, blobRoundTrips } from "./blobkit.js";
 
 const build = await buildWasm();
 const skip = build ? false : "no Go toolchain";
@@ -154,7 +155,8 @@ test("error codes: every wrong argument is invalid_argument, never a crash", { s
     ["spaceEnvelope", h, JSON.stringify({ passphrase: "p" }), -1],
     ["sealRecords", h, "no_such_schema", "[]"],
     ["sealRecords", h, "{not json", "[]"],
-    ["blobPush", h, new Uint8Array(1)],
+    ["blobEncryptBegin", h, 7],
+    ["blobDecryptBegin", h, "b", "not bytes"],
     ["blobReadRange", h, "b", 10, 0, 1, "not a function"],
     ["keyFromCryptoKeys", {}, {}, 1],
     ["keyFromCryptoKeys", null, undefined, 1],
@@ -219,6 +221,24 @@ test("blobs: 32 MiB through encrypt and decrypt streams in bounded memory", { sk
   assert.ok(ok, "plaintext round trips");
   assert.ok(grew < 16 << 20, `module memory grew by ${grew} bytes for a 32 MiB blob`);
   await space.forget();
+});
+
+test("blobs: a native blob cut, reordered, duplicated or altered fails with code corrupt after an authentic prefix", { skip, timeout: 120_000 }, async (t) => {
+  const a = JSON.parse(await verifyNative("blob", "vault-native", String(3 * 65536 + 1000)));
+  const b = JSON.parse(await verifyNative("blob", "vault-native", String(3 * 65536)));
+  for (const r of await blobDamageCases(zk, "vault-native", a, b)) await t.test(r.name, () => assert.ok(r.ok, r.detail));
+});
+
+test("blobs: every size where chunking has an edge round trips, fed in odd pieces", { skip }, async (t) => {
+  for (const r of await blobRoundTrips(zk)) await t.test(r.name, () => assert.ok(r.ok, r.detail));
+});
+
+test("blobs: the output's consumer paces the input (backpressure), and cancelling it cancels the source", { skip }, async () => {
+  const { encrypt, decrypt } = await blobBackpressure(zk);
+  for (const r of [encrypt, decrypt]) {
+    assert.ok(r.pulled <= 12, `read ${r.pulled} pieces ahead of a consumer that took 2`);
+    assert.ok(r.cancelled, "source cancelled");
+  }
 });
 
 test("blobs: a cut or altered blob errors with code corrupt; ranges read only what they need", { skip }, async () => {
