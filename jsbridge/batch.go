@@ -28,7 +28,6 @@ package main
 
 import (
 	"encoding/binary"
-	"strings"
 
 	"github.com/hack-pad/safejs"
 )
@@ -118,10 +117,10 @@ func (t *resultTable) ok(b []byte) {
 	t.buf = append(t.buf, b...)
 }
 
-// okString adds a result given as text.
-func (t *resultTable) okString(s string) {
-	t.item(resultOK, len(s))
-	t.buf = append(t.buf, s...)
+// okAppended adds the result the caller appended to t.buf from offset
+// from on.
+func (t *resultTable) okAppended(from int) {
+	t.item(resultOK, len(t.buf)-from)
 }
 
 // fail adds an item error: its stable code and message (errors.go).
@@ -138,7 +137,3 @@ func (t *resultTable) js() (safejs.Value, error) {
 	clear(t.buf)
 	return v, err
 }
-
-// joinValues is how a result of several strings without commas (index
-// values) is written: joined by ",".
-func joinValues(vs []string) string { return strings.Join(vs, ",") }

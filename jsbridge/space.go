@@ -578,20 +578,26 @@ func indexValues(ctx context.Context, args []safejs.Value) (any, error) {
 		return nil, err
 	}
 	n := len(shape) / 4
-	out := newResultTable(n, n*len(sh.s.Versions())*8) // 8-bit indexes: "xx," per version; grows for longer ones
+	// One querier for the batch: the keyring's versions and the index MACs
+	// are looked up once, and each query's values are written straight into
+	// the result table.
+	q := sh.s.NewIndexQuerier(schema, opts)
+	out := newResultTable(n, n*len(sh.s.Versions())*3) // 8-bit indexes: "xx," per version; grows for longer ones
 	rest := strs
 	for i := range n {
 		k := int(binary.LittleEndian.Uint32(shape[4*i:]))
 		if k < 1 || k > len(rest) {
 			return nil, invalid("query shape does not fit the strings of the queries")
 		}
-		vs, err := sh.s.IndexValues(ctx, schema, rest[0], rest[1:k], opts)
+		from := len(out.buf)
+		b, err := q.AppendValues(ctx, out.buf, rest[0], rest[1:k])
 		rest = rest[k:]
 		if err != nil {
 			out.fail(err)
 			continue
 		}
-		out.okString(joinValues(vs))
+		out.buf = b
+		out.okAppended(from)
 	}
 	if len(rest) != 0 {
 		return nil, invalid("query shape does not fit the strings of the queries")

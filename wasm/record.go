@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/zkvault/zkvault/api"
 	"github.com/zkvault/zkvault/wasm/index"
@@ -291,31 +292,125 @@ func (s *Space) openValue(ctx context.Context, schema api.Schema, id, name strin
 // schema for a value (one raw value per field of the index, in order): one
 // per secret version in the keyring, so that records sealed before a
 // rotation are found too. The server returns records whose index holds any
-// of them; filter false positives with Matches after opening.
+// of them; filter false positives with Matches after opening. For many
+// queries, an IndexQuerier does the same work once per batch.
 func (s *Space) IndexValues(ctx context.Context, schema api.Schema, indexName string, value []string, opts RecordOptions) ([]string, error) {
-	ix, parts, err := queryParts(schema, indexName, value, opts)
-	if err != nil {
+	b, err := s.NewIndexQuerier(schema, opts).AppendValues(ctx, nil, indexName, value)
+	if err != nil || len(b) == 0 {
 		return nil, err
 	}
-	var out []string
-	for _, v := range s.Versions() {
-		sv, err := s.version(v)
-		if err != nil {
-			return nil, err
+	return strings.Split(string(b), ","), nil
+}
+
+// An IndexQuerier computes the blind-index queries of one schema in bulk:
+// what IndexValues computes, with the keyring's versions read once, each
+// index's MACs looked up once, and buffers reused, so that a query costs its
+// normaliser and one HMAC per version, and (with the native provider) no
+// allocation beyond what the normaliser needs.
+//
+// It sees the keyring's versions as they were when it was made, holds the
+// index MACs it used until it is dropped (make one per batch, do not keep
+// it), and is not safe for concurrent use.
+type IndexQuerier struct {
+	s        *Space
+	schema   api.Schema
+	opts     index.Options
+	versions []uint32
+	indexes  map[string]*queryIndex
+	last     *queryIndex // the previous query's index: a batch usually queries one
+	parts    [api.MaxIndexFields]string
+}
+
+// queryIndex is an index of the querier's schema and its computers, one per
+// version (nil until the first query of the index: a query that does not
+// normalise derives no key).
+type queryIndex struct {
+	name  string
+	ix    api.Index
+	comps []*index.Computer
+}
+
+// NewIndexQuerier returns an IndexQuerier for schema. The options apply to
+// every query (as IndexValues's).
+func (s *Space) NewIndexQuerier(schema api.Schema, opts RecordOptions) *IndexQuerier {
+	return &IndexQuerier{s: s, schema: schema, opts: opts.index(), versions: s.Versions()}
+}
+
+// AppendValues appends to dst the index values of a query of index
+// indexName for value (one raw value per field of the index), as
+// IndexValues returns them, separated by commas (an index value is hex and
+// never holds one), and returns the extended slice. On error, dst is
+// returned unchanged; the error is IndexValues's.
+func (q *IndexQuerier) AppendValues(ctx context.Context, dst []byte, indexName string, value []string) ([]byte, error) {
+	qi := q.last
+	if qi == nil || qi.name != indexName {
+		var err error
+		if qi, err = q.index(indexName); err != nil {
+			return dst, err
 		}
-		mac, err := s.indexMAC(ctx, sv, schema.Collection, indexName)
-		if err != nil {
-			return nil, err
+		q.last = qi
+	}
+	parts, err := normalizeQuery(q.schema, indexName, qi.ix, value, q.opts, q.parts[:0])
+	if err != nil {
+		return dst, err
+	}
+	if qi.comps == nil {
+		comps := make([]*index.Computer, len(q.versions))
+		for i, v := range q.versions {
+			sv, err := q.s.version(v)
+			if err != nil {
+				return dst, err
+			}
+			mac, err := q.s.indexMAC(ctx, sv, q.schema.Collection, indexName)
+			if err != nil {
+				return dst, err
+			}
+			if comps[i], err = index.NewComputer(mac, qi.ix.Bits); err != nil {
+				return dst, err
+			}
 		}
-		iv, err := index.Compute(ctx, mac, ix.Bits, parts...)
-		if err != nil {
-			return nil, err
+		qi.comps = comps
+	}
+	start, n := len(dst), index.ValueLen(qi.ix.Bits)
+	out := dst
+	for _, c := range qi.comps {
+		at := len(out)
+		if at > start {
+			out = append(out, ',')
 		}
-		if !slices.Contains(out, iv) {
-			out = append(out, iv)
+		from := len(out)
+		if out, err = c.Append(ctx, out, parts...); err != nil {
+			return dst, err
+		}
+		// Versions whose keys give the same value (none in practice) give it once.
+		for prev := start; prev < from-1; prev += n + 1 {
+			if string(out[prev:prev+n]) == string(out[from:]) {
+				out = out[:at]
+				break
+			}
 		}
 	}
 	return out, nil
+}
+
+// index returns the querier's state for index name of its schema.
+func (q *IndexQuerier) index(name string) (*queryIndex, error) {
+	if qi, ok := q.indexes[name]; ok {
+		return qi, nil
+	}
+	ix, ok := q.schema.Indexes[name]
+	if !ok {
+		return nil, &SchemaError{Collection: q.schema.Collection, Field: name, Reason: "no such index"}
+	}
+	if q.last != nil && q.indexes == nil {
+		// A second index: from now on, keep them all.
+		q.indexes = map[string]*queryIndex{q.last.name: q.last}
+	}
+	qi := &queryIndex{name: name, ix: ix}
+	if q.indexes != nil {
+		q.indexes[name] = qi
+	}
+	return qi, nil
 }
 
 // queryParts normalises a query value for index indexName.
@@ -324,23 +419,29 @@ func queryParts(schema api.Schema, indexName string, value []string, opts Record
 	if !ok {
 		return ix, nil, &SchemaError{Collection: schema.Collection, Field: indexName, Reason: "no such index"}
 	}
+	parts, err := normalizeQuery(schema, indexName, ix, value, opts.index(), nil)
+	return ix, parts, err
+}
+
+// normalizeQuery appends the normalised parts of a query value for index ix
+// (named indexName) to parts.
+func normalizeQuery(schema api.Schema, indexName string, ix api.Index, value []string, opts index.Options, parts []string) ([]string, error) {
 	if len(value) != len(ix.Fields) {
-		return ix, nil, &SchemaError{Collection: schema.Collection, Field: indexName, Reason: fmt.Sprintf("query has %d parts, index has %d fields", len(value), len(ix.Fields))}
+		return parts, &SchemaError{Collection: schema.Collection, Field: indexName, Reason: fmt.Sprintf("query has %d parts, index has %d fields", len(value), len(ix.Fields))}
 	}
-	parts := make([]string, len(value))
 	empty := true
-	for i, v := range value {
-		n, err := index.Normalize(ix.Normalizer, v, opts.index())
+	for _, v := range value {
+		n, err := index.Normalize(ix.Normalizer, v, opts)
 		if err != nil {
-			return ix, nil, err
+			return parts, err
 		}
-		parts[i] = n
+		parts = append(parts, n)
 		empty = empty && n == ""
 	}
 	if empty {
-		return ix, nil, &SchemaError{Collection: schema.Collection, Field: indexName, Reason: "query normalises to nothing"}
+		return parts, &SchemaError{Collection: schema.Collection, Field: indexName, Reason: "query normalises to nothing"}
 	}
-	return ix, parts, nil
+	return parts, nil
 }
 
 // Matches reports whether an opened record really has value for index

@@ -40,3 +40,37 @@ func BenchmarkNormalizeText(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkNormalizeEmail(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Normalize(api.NormEmail, "user.1234.k3j9x2@example.com", Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkNormalizeTextASCII(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Normalize(api.NormText, "  Ada  Lovelace ", Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkComputer is BenchmarkCompute through a reused Computer and buffer.
+func BenchmarkComputer(b *testing.B) {
+	ctx := context.Background()
+	c, err := NewComputer(testMAC(b, "0123456789abcdef0123456789abcdef"), DefaultBits)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		if buf, err = c.Append(ctx, buf[:0], "+441632960958000"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -49,39 +49,81 @@ func ValidBits(bits int) error {
 // Every part must be valid UTF-8 (Normalize's output is), at least one must
 // be non-empty, and there may be at most MaxParts.
 func Compute(ctx context.Context, mac prim.MAC, bits int, normalized ...string) (string, error) {
-	if err := ValidBits(bits); err != nil {
+	c, err := NewComputer(mac, bits)
+	if err != nil {
 		return "", err
 	}
-	if mac == nil {
-		return "", ErrNilMAC
+	v, err := c.Append(ctx, make([]byte, 0, ValueLen(bits)), normalized...)
+	return string(v), err
+}
+
+// ValueLen is the length in characters of an index value of bits bits
+// (valid): 2·ceil(bits/8).
+func ValueLen(bits int) int { return 2 * ((bits + 7) / 8) }
+
+// A Computer computes index values under one MAC and length, as Compute
+// does, reusing its buffers: with a provider whose MAC is a prim.AppendMAC
+// (the native one), Append allocates nothing once dst has room. It is not
+// safe for concurrent use.
+type Computer struct {
+	mac  prim.MAC
+	amac prim.AppendMAC // mac, if it is one
+	bits int
+	in   []byte // the tuple of the parts
+	sum  []byte // the HMAC
+}
+
+// NewComputer returns a Computer for mac and bits (1 to 256).
+func NewComputer(mac prim.MAC, bits int) (*Computer, error) {
+	if err := ValidBits(bits); err != nil {
+		return nil, err
 	}
+	if mac == nil {
+		return nil, ErrNilMAC
+	}
+	amac, _ := mac.(prim.AppendMAC)
+	return &Computer{mac: mac, amac: amac, bits: bits}, nil
+}
+
+// Append appends the index value of the normalised parts to dst (what
+// Compute returns, with the same errors for the parts) and returns the
+// extended slice. On error dst is returned unchanged.
+func (c *Computer) Append(ctx context.Context, dst []byte, normalized ...string) ([]byte, error) {
 	switch {
 	case len(normalized) == 0:
-		return "", ErrNoParts
+		return dst, ErrNoParts
 	case len(normalized) > MaxParts:
-		return "", ErrTooManyParts
+		return dst, ErrTooManyParts
 	}
 	empty := true
 	for _, p := range normalized {
 		if len(p) > tuple.MaxPart {
-			return "", ErrPartTooLong
+			return dst, ErrPartTooLong
 		}
 		if !utf8.ValidString(p) {
-			return "", ErrInvalidUTF8
+			return dst, ErrInvalidUTF8
 		}
 		empty = empty && p == ""
 	}
 	if empty {
-		return "", ErrEmptyValue
+		return dst, ErrEmptyValue
 	}
-	sum, err := mac.Sum(ctx, tuple.Strings(normalized...))
+	c.in = tuple.AppendStrings(c.in[:0], normalized...)
+	var sum []byte
+	var err error
+	if c.amac != nil {
+		sum, err = c.amac.SumTo(ctx, c.sum[:0], c.in)
+		c.sum = sum
+	} else {
+		sum, err = c.mac.Sum(ctx, c.in)
+	}
 	if err != nil {
-		return "", fmt.Errorf("index: computing HMAC: %w", err)
+		return dst, fmt.Errorf("index: computing HMAC: %w", err)
 	}
 	if len(sum) != 32 {
-		return "", fmt.Errorf("index: MAC returned %d bytes, want 32", len(sum))
+		return dst, fmt.Errorf("index: MAC returned %d bytes, want 32", len(sum))
 	}
-	return truncate(sum, bits), nil
+	return appendTruncated(dst, sum, c.bits), nil
 }
 
 // ComputeAll returns the index values of the values of a multi-valued field
@@ -100,12 +142,17 @@ func ComputeAll(ctx context.Context, mac prim.MAC, bits int, normalized []string
 	return slices.Compact(out), nil
 }
 
-// truncate keeps the first bits bits of sum, hex encoded.
-func truncate(sum []byte, bits int) string {
+// appendTruncated appends the first bits bits of sum, hex encoded, to dst.
+func appendTruncated(dst, sum []byte, bits int) []byte {
+	const digits = "0123456789abcdef"
 	n := (bits + 7) / 8
-	b := slices.Clone(sum[:n])
-	b[n-1] &= byte(0xff << (8*n - bits))
-	return hex.EncodeToString(b)
+	for i, b := range sum[:n] {
+		if i == n-1 {
+			b &= byte(0xff << (8*n - bits))
+		}
+		dst = append(dst, digits[b>>4], digits[b&0x0f])
+	}
+	return dst
 }
 
 // ValidValue reports whether value is a well-formed index value of the given

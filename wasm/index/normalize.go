@@ -122,6 +122,76 @@ func normalizeExact(v string, _ Options) (string, error) { return v, nil }
 // removed after Latin and Greek letters, NFC, white space runs collapsed and
 // trimmed.
 func normalizeText(v string, _ Options) (string, error) {
+	if isASCII(v) {
+		return textASCII(v), nil
+	}
+	return normalizeTextUnicode(v), nil
+}
+
+// isASCII reports whether s holds only ASCII bytes.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// ASCII fast paths. On ASCII, NFKD and NFC change nothing (no ASCII
+// character decomposes or composes), full case folding maps A–Z to a–z and
+// nothing else, no character is a format character (Cf) or a mark (M), the
+// white space is \t \n \v \f \r and U+0020, and the controls are U+0000 …
+// U+001F and U+007F. So the text and email normalisers reduce to byte
+// operations; TestASCIIFastPaths and FuzzASCIIFastPaths compare them with the
+// general paths.
+
+// isASCIISpace is unicode.IsSpace on ASCII.
+func isASCIISpace(c byte) bool { return c == ' ' || '\t' <= c && c <= '\r' }
+
+// isASCIISpaceOrControl is unicode.IsSpace(c) || unicode.IsControl(c) on
+// ASCII.
+func isASCIISpaceOrControl(c byte) bool { return c <= ' ' || c == 0x7f }
+
+// textASCII is normalizeText of an ASCII value: lower case, white space and
+// controls to U+0020, runs of U+0020 collapsed, trimmed. It returns v itself
+// when nothing changes.
+func textASCII(v string) string {
+	clean := true
+	for i := 0; i < len(v) && clean; i++ {
+		c := v[i]
+		switch {
+		case 'A' <= c && c <= 'Z', c != ' ' && isASCIISpaceOrControl(c):
+			clean = false
+		case c == ' ':
+			clean = i > 0 && i < len(v)-1 && v[i-1] != ' '
+		}
+	}
+	if clean {
+		return v
+	}
+	b := make([]byte, 0, len(v))
+	space := false // a U+0020 is pending
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if isASCIISpaceOrControl(c) {
+			space = len(b) > 0
+			continue
+		}
+		if space {
+			b = append(b, ' ')
+			space = false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+// normalizeTextUnicode is normalizeText's general path.
+func normalizeTextUnicode(v string) string {
 	s := foldNFKD(v)
 	var b strings.Builder
 	b.Grow(len(s))
@@ -142,7 +212,7 @@ func normalizeText(v string, _ Options) (string, error) {
 		}
 		b.WriteRune(r)
 	}
-	return collapseSpace(norm.NFC.String(b.String())), nil
+	return collapseSpace(norm.NFC.String(b.String()))
 }
 
 // foldNFKD applies NFKD and full case folding until neither changes the
@@ -174,6 +244,81 @@ func collapseSpace(s string) string {
 // local part and domain, no white space or controls, and a domain of
 // non-empty labels (one trailing "." is dropped).
 func normalizeEmail(v string, _ Options) (string, error) {
+	if out, err, ascii := emailASCII(v); ascii {
+		return out, err
+	}
+	return normalizeEmailUnicode(v)
+}
+
+// emailASCII is normalizeEmail of an ASCII value, in one pass over it;
+// ascii is false, and the rest meaningless, when v is not all ASCII. It
+// allocates only to lower-case: otherwise the result is a substring of v.
+func emailASCII(v string) (out string, err error, ascii bool) {
+	lo, hi := 0, len(v)
+	for lo < hi && isASCIISpace(v[lo]) {
+		lo++
+	}
+	for hi > lo && isASCIISpace(v[hi-1]) {
+		hi--
+	}
+	s := v[lo:hi]
+	// What the general path checks, in its order: a space or control
+	// anywhere (email-character), then exactly one "@" (email-at), then an
+	// empty local part or domain label (email-empty-part): a "." right
+	// after the "@" or after another "." of the domain, or at the end of
+	// the domain once one trailing "." is dropped.
+	bad, upper, emptyLabel := false, false, false
+	at, ats := 0, 0
+	var prev byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return "", nil, false
+		case isASCIISpaceOrControl(c):
+			bad = true
+		case c == '@':
+			at, ats = i, ats+1
+		case c == '.':
+			emptyLabel = emptyLabel || ats == 1 && (prev == '@' || prev == '.')
+		case 'A' <= c && c <= 'Z':
+			upper = true
+		}
+		prev = c
+	}
+	switch {
+	case s == "":
+		return "", nil, true
+	case bad:
+		return "", ErrEmailCharacter, true
+	case ats != 1:
+		return "", ErrEmailAt, true
+	}
+	if s[len(s)-1] == '.' {
+		s = s[:len(s)-1]
+	}
+	if at == 0 || emptyLabel || s[len(s)-1] == '@' || s[len(s)-1] == '.' {
+		return "", ErrEmailEmptyPart, true
+	}
+	if upper {
+		return asciiLower(s), nil, true
+	}
+	return s, nil, true
+}
+
+// asciiLower maps A–Z to a–z.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// normalizeEmailUnicode is normalizeEmail's general path.
+func normalizeEmailUnicode(v string) (string, error) {
 	s := foldNFKD(v)
 	if strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) {
 		s = strings.Map(func(r rune) rune {

@@ -140,7 +140,7 @@ func (nativeSymmetric) NewMAC(_ context.Context, key []byte) (MAC, error) {
 	}
 	key = bytes.Clone(key)
 	m := &nativeMAC{}
-	m.pool.New = func() any { return hmac.New(sha256.New, key) }
+	m.pool.New = func() any { return &hmacState{hmac.New(sha256.New, key)} }
 	return m, nil
 }
 
@@ -149,13 +149,23 @@ func (nativeSymmetric) NewMAC(_ context.Context, key []byte) (MAC, error) {
 // short message (blind indexes).
 type nativeMAC struct{ pool sync.Pool }
 
-func (m *nativeMAC) Sum(_ context.Context, msg []byte) ([]byte, error) {
-	h := m.pool.Get().(hash.Hash)
+// hmacState is what the pool holds: a concrete type, so that taking one out
+// is a pointer comparison rather than an interface conversion.
+type hmacState struct{ hash.Hash }
+
+var _ AppendMAC = (*nativeMAC)(nil)
+
+func (m *nativeMAC) Sum(ctx context.Context, msg []byte) ([]byte, error) {
+	return m.SumTo(ctx, make([]byte, 0, sha256.Size), msg)
+}
+
+func (m *nativeMAC) SumTo(_ context.Context, dst, msg []byte) ([]byte, error) {
+	h := m.pool.Get().(*hmacState)
 	h.Reset()
 	h.Write(msg)
-	out := h.Sum(make([]byte, 0, sha256.Size))
+	dst = h.Sum(dst)
 	m.pool.Put(h)
-	return out, nil
+	return dst, nil
 }
 
 func (nativeSymmetric) HKDF(_ context.Context, secret, salt, info []byte, length int) ([]byte, error) {

@@ -173,6 +173,15 @@ type MAC interface {
 	Sum(ctx context.Context, msg []byte) ([]byte, error)
 }
 
+// AppendMAC is a MAC that can write into the caller's buffer: SumTo appends
+// the 32-byte HMAC-SHA256 of msg to dst and returns the extended slice. The
+// native provider implements it, so that bulk callers (blind-index batches)
+// reuse one buffer instead of allocating a sum per call; others need not.
+type AppendMAC interface {
+	MAC
+	SumTo(ctx context.Context, dst, msg []byte) ([]byte, error)
+}
+
 // PublicKey is an RSA-4096 public key used with RSA-OAEP, SHA-256 and
 // MGF1-SHA-256.
 type PublicKey interface {

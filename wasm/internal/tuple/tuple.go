@@ -38,9 +38,18 @@ func Strings(parts ...string) []byte {
 	for _, p := range parts {
 		n += 4 + len(p)
 	}
-	dst := make([]byte, 0, n)
+	return AppendStrings(make([]byte, 0, n), parts...)
+}
+
+// AppendStrings appends the tuple encoding of string parts to dst and
+// returns the result, as Append does.
+func AppendStrings(dst []byte, parts ...string) []byte {
 	for _, p := range parts {
-		dst = Append(dst, []byte(p))
+		if len(p) > MaxPart {
+			panic("tuple: part too long")
+		}
+		dst = binary.BigEndian.AppendUint32(dst, uint32(len(p)))
+		dst = append(dst, p...)
 	}
 	return dst
 }

@@ -24,3 +24,11 @@ func TestUnambiguous(t *testing.T) {
 		t.Fatal("Append and Strings disagree")
 	}
 }
+
+func TestAppendStrings(t *testing.T) {
+	prefix := []byte("x")
+	got := AppendStrings(prefix, "ab", "", "c")
+	if want := append([]byte("x"), Strings("ab", "", "c")...); !bytes.Equal(got, want) {
+		t.Fatalf("AppendStrings = %x, want %x", got, want)
+	}
+}
