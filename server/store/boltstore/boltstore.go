@@ -43,6 +43,9 @@ type Options struct {
 	// ReadOnly opens the database read-only (for backups of a stopped
 	// server and checks).
 	ReadOnly bool
+	// MergeRuns is kvstore.Options.MergeRuns: the number of pending index
+	// runs that wakes the merger.
+	MergeRuns int
 }
 
 // Open opens (creating if needed) the store in dir.
@@ -78,7 +81,12 @@ func Open(dir string, o *Options) (*Store, error) {
 			return nil, fmt.Errorf("boltstore: create buckets: %w", err)
 		}
 	}
-	return &Store{Store: kvstore.New(boltDB{bdb}, &files{dir: filepath.Join(dir, "blobs")}), bdb: bdb}, nil
+	ks, err := kvstore.New(boltDB{bdb}, &files{dir: filepath.Join(dir, "blobs")}, &kvstore.Options{MergeRuns: o.MergeRuns, ReadOnly: o.ReadOnly})
+	if err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("boltstore: %w", err)
+	}
+	return &Store{Store: ks, bdb: bdb}, nil
 }
 
 // Bolt returns the underlying database (for checks and benchmarks).

@@ -98,11 +98,12 @@ var (
 	bLogRead    = []byte("log_read")
 	bLogin      = []byte("login")
 	bLoginAll   = []byte("loginall")
+	bPending    = []byte("rpending")
 )
 
 // Buckets lists every bucket a DB must have.
 var Buckets = [][]byte{
 	bSettings, bPrincipals, bKeyHist, bMembers, bMemberOf, bSpaces, bSpacePart,
-	bRecords, bRIndex, bRFilter, bRTime, bBlobs, bTokens, bTokPrefix,
+	bRecords, bRIndex, bRFilter, bRTime, bPending, bBlobs, bTokens, bTokPrefix,
 	bLogWrite, bLogRead, bLogin, bLoginAll,
 }
