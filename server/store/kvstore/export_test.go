@@ -18,6 +18,24 @@ func EntryKeys(s *Store, bucket string) ([]string, error) {
 	return out, err
 }
 
+// MainKeys returns the keys the main bucket (rindex, rfilter or rtime)
+// holds, without the pending runs.
+func MainKeys(s *Store, bucket string) ([]string, error) {
+	kind := map[string]byte{"rindex": kindIndex, "rfilter": kindFilter, "rtime": kindTime}[bucket]
+	var out []string
+	err := s.db.View(func(tx Tx) error {
+		it := mainIter(tx.Bucket(kindBuckets[kind]), kind)
+		for it.seek(nil); it.ok; it.next() {
+			if !it.cur.put {
+				return errCorruptRun
+			}
+			out = append(out, string(it.cur.key))
+		}
+		return it.err
+	})
+	return out, err
+}
+
 // SetMergeMax sets the number of entries after which a merge stops taking
 // runs (it takes one at least).
 func SetMergeMax(s *Store, n int) { s.mergeMax = n }

@@ -1,35 +1,50 @@
 package kvstore
 
-// Pending runs of index entries.
+// Index entries: blocks, pending runs and merges.
 //
 // A record's blind-index keys are random, so writing a batch's index entries
-// straight into rindex would dirty about one page of it per record, each
+// one key each into a B+tree would dirty about one page per record, each
 // written and fsync'd with the batch. Instead a transaction that changes
 // entries (UpsertRecords, DeleteRecord) writes them as one run: its net
-// changes, put or delete, sorted, appended to bucket rpending under the next
-// sequence number, in the same transaction as the records (a few pages,
-// written in order). Readers merge the main buckets with the pending runs of
-// their own snapshot, newest first, so that a run's delete hides an older
-// put. The merger folds the oldest runs into rindex, rfilter and rtime and
-// deletes them, in one transaction: a crash during a merge leaves the runs
-// pending, and the next merge redoes it (puts and deletes are idempotent).
+// changes, put or delete, sorted, in blocks appended to bucket rpending
+// under the next sequence number, in the same transaction as the records (a
+// few pages, written in order). The merger folds the oldest runs into the
+// main buckets rindex, rfilter and rtime and deletes them, in one
+// transaction: a crash during a merge leaves the runs pending, and the next
+// merge redoes it. Readers merge the main bucket with the pending runs of
+// their own snapshot, the newest change of a key winning, so that a run's
+// delete hides an older put and nothing stale is ever returned.
+//
+// The main buckets hold entries in blocks too: a merge rewrites each block
+// it changes with one put, instead of one put per entry.
 //
 // # Format
 //
-//	rpending   u64be(seq) kind first-key        block
+// A block is a sequence of entries in (kind, key) order, each (kind, key)
+// at most once:
 //
-// A run is a sequence of blocks of up to runBlockSize bytes; a block's key is
-// the run's sequence number followed by its first entry's kind and key, so
-// a reader seeks to the block that holds a key. A block is a sequence of
-// entries, each u8 op (0 delete, 1 put), u8 kind (0 rindex, 1 rfilter,
-// 2 rtime), u16be key length, key; in (kind, key) order, each (kind, key) at
-// most once in a run.
+//	u8 op | kind<<1   op 1 put, 0 delete; kind 0 index, 1 filter, 2 time
+//	u16be shared      bytes the key shares with the entry before (0 first)
+//	u16be n           length of the rest of the key
+//	[n]byte           the rest of the key
+//
+// of at most runBlockSize bytes unless it holds a single entry. Blocks are
+// keyed by their first entry:
+//
+//	rpending   u64be(seq) kind key        block of a run: the run's changes
+//	rindex     key                        block: puts of kind 0 only
+//	rfilter    key                        block: puts of kind 1 only
+//	rtime      key                        block: puts of kind 2 only
+//
+// where key is an entry key (kv.go). The block that may hold a key is the
+// one with the greatest block key at or before it.
 
 import (
 	"bytes"
 	"encoding/binary"
 	"errors"
 	"slices"
+	"sort"
 )
 
 // Entry kinds: the bucket an entry belongs to.
@@ -92,7 +107,10 @@ func cmpOp(a, b op) int {
 	return bytes.Compare(a.key, b.key)
 }
 
-var errEntryKey = errors.New("kvstore: entry key too long")
+var (
+	errEntryKey   = errors.New("kvstore: entry key too long")
+	errCorruptRun = errors.New("kvstore: corrupt index block")
+)
 
 // writeRun appends ops (net, sorted) as a new run to the pending bucket and
 // reports whether there was one.
@@ -106,53 +124,176 @@ func writeRun(pb Bucket, ops []op) (bool, error) {
 	}
 	// Sequence numbers only grow: every block goes after every stored key.
 	setFill(pb, appendFill)
-	var block []byte
-	var first op
-	flush := func() error {
-		k := binary.BigEndian.AppendUint64(make([]byte, 0, 9+len(first.key)), seq)
-		k = append(append(k, first.kind), first.key...)
-		err := pb.Put(k, block)
-		block = nil
-		return err
-	}
+	w := &blockWriter{b: pb, pre: u64(seq), run: true}
 	for _, o := range ops {
-		if len(o.key) > 0xffff {
-			return false, errEntryKey
+		if err := w.add(o); err != nil {
+			return false, err
 		}
-		n := 4 + len(o.key)
-		if len(block) > 0 && len(block)+n > runBlockSize {
-			if err := flush(); err != nil {
-				return false, err
-			}
-		}
-		if len(block) == 0 {
-			block = make([]byte, 0, max(runBlockSize, n))
-			first = o
-		}
-		var put byte
-		if o.put {
-			put = 1
-		}
-		block = append(block, put, o.kind)
-		block = binary.BigEndian.AppendUint16(block, uint16(len(o.key)))
-		block = append(block, o.key...)
 	}
-	return true, flush()
+	return true, w.flush()
 }
 
-// errCorruptRun reports a pending block that does not parse.
-var errCorruptRun = errors.New("kvstore: corrupt pending run")
+// blockWriter puts entries, in order, as blocks.
+type blockWriter struct {
+	b     Bucket
+	pre   []byte // key prefix: u64be(seq) for a run, none for a main bucket
+	run   bool   // keys name the first entry's kind
+	block []byte
+	first []byte // the block's key
+	prev  []byte // the last entry's key
+}
 
-// nextEntry parses the first entry of block and returns the rest.
-func nextEntry(block []byte) (op, []byte, error) {
-	if len(block) < 4 || block[0] > 1 || block[1] > kindTime {
-		return op{}, nil, errCorruptRun
+func (w *blockWriter) add(o op) error {
+	if len(o.key) > 0xffff {
+		return errEntryKey
 	}
-	n := int(binary.BigEndian.Uint16(block[2:]))
-	if len(block) < 4+n {
-		return op{}, nil, errCorruptRun
+	if len(w.block) > 0 && len(w.block)+5+len(o.key)-commonPrefix(w.prev, o.key) > runBlockSize {
+		if err := w.flush(); err != nil {
+			return err
+		}
 	}
-	return op{kind: block[1], put: block[0] == 1, key: block[4 : 4+n]}, block[4+n:], nil
+	if len(w.block) == 0 {
+		// Buffers are not reused: the database holds them until the
+		// transaction ends.
+		w.block = make([]byte, 0, max(runBlockSize, 5+len(o.key)))
+		w.first = append(make([]byte, 0, len(w.pre)+1+len(o.key)), w.pre...)
+		if w.run {
+			w.first = append(w.first, o.kind)
+		}
+		w.first = append(w.first, o.key...)
+		w.prev = nil
+	}
+	shared := commonPrefix(w.prev, o.key)
+	head := o.kind << 1
+	if o.put {
+		head |= 1
+	}
+	w.block = append(w.block, head)
+	w.block = binary.BigEndian.AppendUint16(w.block, uint16(shared))
+	w.block = binary.BigEndian.AppendUint16(w.block, uint16(len(o.key)-shared))
+	w.block = append(w.block, o.key[shared:]...)
+	w.prev = o.key
+	return nil
+}
+
+func (w *blockWriter) flush() error {
+	if len(w.block) == 0 {
+		return nil
+	}
+	err := w.b.Put(w.first, w.block)
+	w.block = nil
+	return err
+}
+
+func commonPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+// decodeBlock appends the entries of block to ents; their keys are in new
+// memory (they stay valid).
+func decodeBlock(block []byte, ents []op) ([]op, error) {
+	buf := make([]byte, 0, 3*len(block))
+	var prev []byte
+	for len(block) > 0 {
+		if len(block) < 5 || block[0]>>1 > kindTime {
+			return nil, errCorruptRun
+		}
+		shared := int(binary.BigEndian.Uint16(block[1:]))
+		n := int(binary.BigEndian.Uint16(block[3:]))
+		if shared > len(prev) || len(block) < 5+n {
+			return nil, errCorruptRun
+		}
+		if cap(buf)-len(buf) < shared+n {
+			buf = make([]byte, 0, max(4096, shared+n))
+		}
+		k := append(append(buf, prev[:shared]...), block[5:5+n]...)
+		buf = buf[len(k):len(k)]
+		k = k[:len(k):len(k)]
+		ents = append(ents, op{kind: block[0] >> 1, put: block[0]&1 == 1, key: k})
+		prev = k
+		block = block[5+n:]
+	}
+	return ents, nil
+}
+
+// blockFor returns the block of main bucket b that holds k or would: the
+// last one at or before k, else the first; and the key of the block after
+// it (nil if none). bk is nil if b is empty.
+func blockFor(b Bucket, k []byte) (bk, bv, next []byte) {
+	c := b.Cursor()
+	bk, bv = c.Seek(k)
+	if bk == nil || !bytes.Equal(bk, k) {
+		var pk, pv []byte
+		if bk == nil {
+			pk, pv = c.Last()
+		} else {
+			pk, pv = c.Prev()
+		}
+		if pk != nil {
+			return pk, pv, slices.Clone(bk)
+		}
+		if bk == nil {
+			return nil, nil, nil
+		}
+		bk, bv = c.Seek(k) // k precedes every block: the first
+	}
+	next, _ = c.Next()
+	return bk, bv, slices.Clone(next)
+}
+
+// mergeBlocks applies ops, the net changes of one kind in key order, to the
+// blocks of main bucket b: each block they fall in is rewritten once.
+func mergeBlocks(b Bucket, ops []op) error {
+	var ents []op
+	for len(ops) > 0 {
+		bk, bv, next := blockFor(b, ops[0].key)
+		n := len(ops)
+		if next != nil {
+			n = sort.Search(len(ops), func(i int) bool { return bytes.Compare(ops[i].key, next) >= 0 })
+		}
+		var err error
+		if ents, err = decodeBlock(bv, ents[:0]); err != nil {
+			return err
+		}
+		if bk != nil {
+			if err := b.Delete(bk); err != nil {
+				return err
+			}
+		}
+		w := &blockWriter{b: b}
+		i := 0
+		for _, o := range ops[:n] {
+			for ; i < len(ents) && bytes.Compare(ents[i].key, o.key) < 0; i++ {
+				if err := w.add(ents[i]); err != nil {
+					return err
+				}
+			}
+			if i < len(ents) && bytes.Equal(ents[i].key, o.key) {
+				i++ // replaced or deleted
+			}
+			if o.put {
+				if err := w.add(o); err != nil {
+					return err
+				}
+			}
+		}
+		for ; i < len(ents); i++ {
+			if err := w.add(ents[i]); err != nil {
+				return err
+			}
+		}
+		if err := w.flush(); err != nil {
+			return err
+		}
+		ops = ops[n:]
+	}
+	return nil
 }
 
 // runSeqs returns the sequence numbers of the pending runs, oldest first.
@@ -176,76 +317,85 @@ func runSeqs(pb Bucket) ([]uint64, error) {
 	return seqs, nil
 }
 
-// runIter iterates the entries of one kind of one run from a key on.
+// runIter iterates the entries of one kind in a sequence of blocks: a
+// pending run, or a main bucket.
 type runIter struct {
-	c     Cursor
-	seq   []byte // u64be(seq) kind
-	block []byte // entries after cur
-	cur   op
-	ok    bool
-	err   error
+	c    Cursor
+	own  []byte // prefix of the blocks' keys: u64be(seq), or none (main)
+	tpre []byte // prefix of a block key before its first entry's key
+	kind byte
+	ents []op // the current block's
+	i    int  // ents[i] is the current entry
+	cur  op
+	ok   bool
+	err  error
+}
+
+func pendingIter(pb Bucket, seq uint64, kind byte) *runIter {
+	own := u64(seq)
+	return &runIter{c: pb.Cursor(), own: own, tpre: append(slices.Clip(own), kind), kind: kind}
+}
+
+func mainIter(b Bucket, kind byte) *runIter {
+	return &runIter{c: b.Cursor(), kind: kind}
 }
 
 // seek positions it at the first entry of its kind at or after k.
 func (it *runIter) seek(k []byte) {
-	target := append(slices.Clip(it.seq), k...)
+	target := append(slices.Clip(it.tpre), k...)
 	bk, bv := it.c.Seek(target)
 	if !bytes.Equal(bk, target) {
-		// The block that holds k, if any, starts before it (perhaps with
-		// entries of an earlier kind).
+		// The block that holds k, if any, starts before it (in a run,
+		// perhaps with entries of an earlier kind).
 		var pk, pv []byte
 		if bk == nil {
 			pk, pv = it.c.Last()
 		} else {
 			pk, pv = it.c.Prev()
 		}
-		if pk != nil && bytes.HasPrefix(pk, it.seq[:8]) {
+		if pk != nil && bytes.HasPrefix(pk, it.own) {
 			bk, bv = pk, pv
 		} else if bk != nil {
 			bk, bv = it.c.Seek(target)
 		}
 	}
-	it.load(bk, bv)
-	for it.ok && bytes.Compare(it.cur.key, k) < 0 {
-		it.next()
-	}
-}
-
-// load starts on the block (bk, bv) if it belongs to the run.
-func (it *runIter) load(bk, bv []byte) {
-	if bk == nil || !bytes.HasPrefix(bk, it.seq[:8]) {
-		it.ok = false
+	if !it.load(bk, bv) {
 		return
 	}
-	it.block = bv
-	it.ok = true
+	// Within the block, by binary search.
+	it.i = sort.Search(len(it.ents), func(i int) bool {
+		return cmpOp(it.ents[i], op{kind: it.kind, key: k}) >= 0
+	}) - 1
 	it.next()
+}
+
+// load starts before the first entry of the block (bk, bv) if it belongs
+// to the iterator's run.
+func (it *runIter) load(bk, bv []byte) bool {
+	it.ok = false
+	if bk == nil || !bytes.HasPrefix(bk, it.own) {
+		return false
+	}
+	it.ents, it.err = decodeBlock(bv, it.ents[:0])
+	it.i = -1
+	return it.err == nil
 }
 
 // next moves to the next entry of the kind.
 func (it *runIter) next() {
 	for {
-		if len(it.block) == 0 {
-			bk, bv := it.c.Next()
-			if bk == nil || !bytes.HasPrefix(bk, it.seq[:8]) {
-				it.ok = false
+		it.i++
+		if it.i >= len(it.ents) {
+			if !it.load(it.c.Next()) {
 				return
 			}
-			it.block = bv
-		}
-		o, rest, err := nextEntry(it.block)
-		if err != nil {
-			it.err, it.ok = err, false
-			return
-		}
-		it.block = rest
-		if o.kind < it.seq[8] {
 			continue
 		}
-		if o.kind > it.seq[8] {
-			it.ok = false
-			return
+		o := it.ents[it.i]
+		if o.kind < it.kind {
+			continue
 		}
+		it.ok = o.kind == it.kind
 		it.cur = o
 		return
 	}
@@ -255,30 +405,27 @@ func (it *runIter) next() {
 // main bucket merged with the pending runs, the newest change of a key
 // winning, deleted keys skipped.
 type entryIter struct {
-	main Cursor
-	mk   []byte // the main cursor's key, nil at the end
-	runs []*runIter
-	key  []byte // the current key, nil at the end
+	srcs []*runIter // the main bucket, then the runs oldest first
+	key  []byte     // the current key, nil at the end
 	err  error
 }
 
 func newEntryIter(tx Tx, kind byte) (*entryIter, error) {
-	it := &entryIter{main: tx.Bucket(kindBuckets[kind]).Cursor()}
+	it := &entryIter{srcs: []*runIter{mainIter(tx.Bucket(kindBuckets[kind]), kind)}}
 	pb := tx.Bucket(bPending)
 	seqs, err := runSeqs(pb)
 	if err != nil {
 		return nil, err
 	}
 	for _, seq := range seqs {
-		it.runs = append(it.runs, &runIter{c: pb.Cursor(), seq: append(u64(seq), kind)})
+		it.srcs = append(it.srcs, pendingIter(pb, seq, kind))
 	}
 	return it, nil
 }
 
 // seek positions it at the first live key at or after k.
 func (it *entryIter) seek(k []byte) {
-	it.mk, _ = it.main.Seek(k)
-	for _, r := range it.runs {
+	for _, r := range it.srcs {
 		r.seek(k)
 	}
 	it.settle()
@@ -294,10 +441,7 @@ func (it *entryIter) next() {
 
 // step moves every source that is at k past it.
 func (it *entryIter) step(k []byte) {
-	if it.mk != nil && bytes.Equal(it.mk, k) {
-		it.mk, _ = it.main.Next()
-	}
-	for _, r := range it.runs {
+	for _, r := range it.srcs {
 		if r.ok && bytes.Equal(r.cur.key, k) {
 			r.next()
 		}
@@ -308,8 +452,8 @@ func (it *entryIter) step(k []byte) {
 // deleted ones.
 func (it *entryIter) settle() {
 	for {
-		least := it.mk
-		for _, r := range it.runs {
+		var least []byte
+		for _, r := range it.srcs {
 			if r.err != nil {
 				it.err, it.key = r.err, nil
 				return
@@ -322,11 +466,10 @@ func (it *entryIter) settle() {
 			it.key = nil
 			return
 		}
-		// The newest run that changes the key decides; without one, the
-		// main bucket holds it.
+		// The newest source that has the key decides.
 		live := true
-		for i := len(it.runs) - 1; i >= 0; i-- {
-			if r := it.runs[i]; r.ok && bytes.Equal(r.cur.key, least) {
+		for i := len(it.srcs) - 1; i >= 0; i-- {
+			if r := it.srcs[i]; r.ok && bytes.Equal(r.cur.key, least) {
 				live = r.cur.put
 				break
 			}
@@ -342,7 +485,7 @@ func (it *entryIter) settle() {
 // ---- merging
 
 // DefaultMergeRuns is the number of pending runs that wakes the merger.
-const DefaultMergeRuns = 16
+const DefaultMergeRuns = 64
 
 // mergeMaxEntries bounds the entries one merge transaction folds in (it
 // takes at least one run): the transaction's dirty pages stay in memory
@@ -404,36 +547,26 @@ func (s *Store) mergeOnce() (int, error) {
 				merged++
 			}
 			blocks = append(blocks, slices.Clone(k))
-			for b := v; len(b) > 0; {
-				o, rest, err := nextEntry(b)
-				if err != nil {
-					return err
-				}
-				o.key = slices.Clone(o.key)
-				ops = append(ops, o)
-				b = rest
+			var err error
+			if ops, err = decodeBlock(v, ops); err != nil {
+				return err
 			}
 		}
 		// The runs in order: the newest change of an entry wins.
 		ops = netOps(ops)
-		var bk Bucket
-		kind := byte(0xff)
-		for i, o := range ops {
-			if o.kind != kind {
-				kind, bk = o.kind, tx.Bucket(kindBuckets[o.kind])
-				if appendsOnly(bk, ops[i:]) {
-					setFill(bk, appendFill)
-				}
+		for len(ops) > 0 {
+			n := 1
+			for n < len(ops) && ops[n].kind == ops[0].kind {
+				n++
 			}
-			var err error
-			if o.put {
-				err = bk.Put(o.key, empty)
-			} else {
-				err = bk.Delete(o.key)
+			bk := tx.Bucket(kindBuckets[ops[0].kind])
+			if appendsOnly(bk, ops[:n]) {
+				setFill(bk, appendFill)
 			}
-			if err != nil {
+			if err := mergeBlocks(bk, ops[:n]); err != nil {
 				return err
 			}
+			ops = ops[n:]
 		}
 		for _, k := range blocks {
 			if err := pb.Delete(k); err != nil {
