@@ -1,5 +1,7 @@
 package kvstore
 
+import "slices"
+
 // EntryKeys returns the live keys of bucket (rindex, rfilter or rtime) as a
 // reader sees them: the bucket merged with the pending runs.
 func EntryKeys(s *Store, bucket string) ([]string, error) {
@@ -42,3 +44,39 @@ func SetMergeMax(s *Store, n int) { s.mergeMax = n }
 
 // MergeOnce runs one merge transaction and returns the runs it merged.
 func MergeOnce(s *Store) (int, error) { return s.mergeOnce() }
+
+// Downgrade rewrites the main index, filter and time buckets in the layout
+// before blocks: one key per entry, empty values.
+func Downgrade(db DB) error {
+	return db.Update(func(tx Tx) error {
+		for kind, name := range kindBuckets {
+			b := tx.Bucket(name)
+			var blocks, keys [][]byte
+			c := b.Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				ents, err := decodeBlock(v, nil)
+				if err != nil {
+					return err
+				}
+				for _, e := range ents {
+					if e.kind != byte(kind) || !e.put {
+						return errCorruptRun
+					}
+					keys = append(keys, e.key)
+				}
+				blocks = append(blocks, slices.Clone(k))
+			}
+			for _, k := range blocks {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			for _, k := range keys {
+				if err := b.Put(k, []byte{}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}

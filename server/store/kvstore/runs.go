@@ -90,6 +90,11 @@ func netOps(ops []op) []op {
 		}
 		return int(a.n - b.n)
 	})
+	return lastOfEach(ops)
+}
+
+// lastOfEach drops from ops, sorted, all but the last change of each entry.
+func lastOfEach(ops []op) []op {
 	out := ops[:0]
 	for i := range ops {
 		if i+1 < len(ops) && cmpOp(ops[i], ops[i+1]) == 0 {
@@ -98,6 +103,34 @@ func netOps(ops []op) []op {
 		out = append(out, ops[i])
 	}
 	return out
+}
+
+// mergeRuns merges runs, each sorted, into one sorted sequence in which the
+// changes of an entry keep the order of their runs.
+func mergeRuns(runs [][]op) []op {
+	if len(runs) == 0 {
+		return nil
+	}
+	for len(runs) > 1 {
+		var next [][]op
+		for i := 0; i+1 < len(runs); i += 2 {
+			a, b := runs[i], runs[i+1]
+			m := make([]op, 0, len(a)+len(b))
+			for len(a) > 0 && len(b) > 0 {
+				if cmpOp(b[0], a[0]) < 0 {
+					m, b = append(m, b[0]), b[1:]
+				} else {
+					m, a = append(m, a[0]), a[1:]
+				}
+			}
+			next = append(next, append(append(m, a...), b...))
+		}
+		if len(runs)%2 == 1 {
+			next = append(next, runs[len(runs)-1])
+		}
+		runs = next
+	}
+	return runs[0]
 }
 
 func cmpOp(a, b op) int {
@@ -147,7 +180,8 @@ func (w *blockWriter) add(o op) error {
 	if len(o.key) > 0xffff {
 		return errEntryKey
 	}
-	if len(w.block) > 0 && len(w.block)+5+len(o.key)-commonPrefix(w.prev, o.key) > runBlockSize {
+	shared := commonPrefix(w.prev, o.key)
+	if len(w.block) > 0 && len(w.block)+5+len(o.key)-shared > runBlockSize {
 		if err := w.flush(); err != nil {
 			return err
 		}
@@ -161,9 +195,8 @@ func (w *blockWriter) add(o op) error {
 			w.first = append(w.first, o.kind)
 		}
 		w.first = append(w.first, o.key...)
-		w.prev = nil
+		w.prev, shared = nil, 0
 	}
-	shared := commonPrefix(w.prev, o.key)
 	head := o.kind << 1
 	if o.put {
 		head |= 1
@@ -531,29 +564,34 @@ func (s *Store) mergeOnce() (int, error) {
 	err := s.update(func(tx Tx) error {
 		merged = 0
 		pb := tx.Bucket(bPending)
-		var ops []op
+		var runs [][]op // oldest first
 		var blocks [][]byte
 		var seq uint64
+		entries := 0
 		c := pb.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if len(k) < 9 {
 				return errCorruptRun
 			}
 			if ks := binary.BigEndian.Uint64(k); merged == 0 || ks != seq {
-				if len(ops) >= s.mergeMax {
+				if entries >= s.mergeMax {
 					break
 				}
 				seq = ks
 				merged++
+				runs = append(runs, nil)
 			}
 			blocks = append(blocks, slices.Clone(k))
+			r := &runs[len(runs)-1]
+			n := len(*r)
 			var err error
-			if ops, err = decodeBlock(v, ops); err != nil {
+			if *r, err = decodeBlock(v, *r); err != nil {
 				return err
 			}
+			entries += len(*r) - n
 		}
-		// The runs in order: the newest change of an entry wins.
-		ops = netOps(ops)
+		// The newest change of an entry wins.
+		ops := lastOfEach(mergeRuns(runs))
 		for len(ops) > 0 {
 			n := 1
 			for n < len(ops) && ops[n].kind == ops[0].kind {
@@ -580,6 +618,42 @@ func (s *Store) mergeOnce() (int, error) {
 	}
 	s.runs.Add(-int64(merged))
 	return merged, nil
+}
+
+// upgradeEntries rewrites, in blocks, a main bucket that still holds one
+// key per entry with an empty value (the layout before blocks; a block is
+// never empty).
+func upgradeEntries(tx Tx) error {
+	for kind, name := range kindBuckets {
+		b := tx.Bucket(name)
+		if k, v := b.Cursor().First(); k == nil || len(v) > 0 {
+			continue
+		}
+		var ops []op
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(v) > 0 {
+				return errCorruptRun
+			}
+			ops = append(ops, op{kind: byte(kind), put: true, key: slices.Clone(k)})
+		}
+		for _, o := range ops {
+			if err := b.Delete(o.key); err != nil {
+				return err
+			}
+		}
+		setFill(b, appendFill)
+		w := &blockWriter{b: b}
+		for _, o := range ops {
+			if err := w.add(o); err != nil {
+				return err
+			}
+		}
+		if err := w.flush(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // countRuns sets the count of pending runs from the database.

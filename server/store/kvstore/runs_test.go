@@ -381,3 +381,42 @@ func TestRunBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestUpgrade: a database whose index, filter and time buckets hold one key
+// per entry (before blocks) is rewritten in blocks when it opens.
+func TestUpgrade(t *testing.T) {
+	dir := t.TempDir()
+	bs, err := boltstore.Open(dir, &boltstore.Options{MergeRuns: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	m := runsModel{}
+	next := -1
+	for i := 0; i < 4; i++ {
+		m.rewrite(t, bs, rng, 500, &next)
+	}
+	if err := bs.Merge(); err != nil {
+		t.Fatal(err)
+	}
+	if err := kvstore.Downgrade(bs.DB()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := kvstore.MainKeys(bs.Store, "rindex"); len(got) != 0 {
+		t.Fatalf("downgraded index reads as blocks: %d entries", len(got))
+	}
+	bs.Close()
+	if bs, err = boltstore.Open(dir, &boltstore.Options{MergeRuns: -1}); err != nil {
+		t.Fatal(err)
+	}
+	defer bs.Close()
+	m.check(t, bs, "upgraded")
+	m.rewrite(t, bs, rng, 500, &next)
+	if err := bs.Merge(); err != nil {
+		t.Fatal(err)
+	}
+	m.check(t, bs, "upgraded, written and merged")
+	if err := bs.Check(); err != nil {
+		t.Fatal(err)
+	}
+}

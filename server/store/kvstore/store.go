@@ -71,6 +71,11 @@ func New(db DB, files Files, o *Options) (*Store, error) {
 	if s.mergeRuns == 0 {
 		s.mergeRuns = DefaultMergeRuns
 	}
+	if !o.ReadOnly {
+		if err := db.Update(upgradeEntries); err != nil {
+			return nil, fmt.Errorf("kvstore: upgrade index layout: %w", err)
+		}
+	}
 	if err := s.countRuns(); err != nil {
 		return nil, err
 	}
