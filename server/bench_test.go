@@ -5,15 +5,17 @@ package server_test
 //
 //	BenchmarkIngestHTTP     records/s: batches of 500 records of 1 KiB through
 //	                        HTTP on loopback into bbolt (validation, canonical
-//	                        JSON, indexes, one fsync'd transaction per batch)
+//	                        JSON, indexes, one fsync'd transaction per batch),
+//	                        index merges included (they run in the timed loop)
 //	BenchmarkIngestBoltRaw  records/s: the same records as raw bbolt puts, one
 //	                        transaction per batch of 500
 //	BenchmarkIngestBoltRawIndexed  records/s: the same, plus the blind index,
 //	                        filter and time keys the server writes (the storage
 //	                        cost of the key layout alone)
 //	BenchmarkIndexLookup    p50-ms, p99-ms: blind-index lookups over HTTP at
-//	                        10 k and 1 M records (the 1 M database is built
-//	                        once and cached under os.TempDir())
+//	                        10 k and 1 M records, index merged (the databases
+//	                        are built once and cached under os.TempDir()), and
+//	                        at 10 k with 63 index runs pending
 //	BenchmarkBlob1GiB       upload-MB/s, download-MB/s, peak-RSS-MiB: a 1 GiB
 //	                        blob through a child server process; the peak is
 //	                        the child's VmHWM from /proc (Linux)
@@ -308,21 +310,42 @@ func lookupDB(b *testing.B, n int) (string, []string) {
 	return dir, values
 }
 
+// BenchmarkIndexLookup/10k-63runs looks up with 63 runs pending (one less
+// than wakes the merger): a lookup also reads each pending run.
 func BenchmarkIndexLookup(b *testing.B) {
 	for _, tc := range []struct {
 		name string
 		n    int
-	}{{"10k", 10_000}, {"1M", 1_000_000}} {
+		runs int
+	}{{"10k", 10_000, 0}, {"1M", 1_000_000, 0}, {"10k-63runs", 10_000, kvstore.DefaultMergeRuns - 1}} {
 		b.Run(tc.name, func(b *testing.B) {
 			dir, values := lookupDB(b, tc.n)
+			if tc.runs > 0 {
+				dir = copyDataDir(b, dir)
+			}
 			// A serving database is in the page cache: read it once so that
 			// the lookups measure the index, not the first touch of the disk.
 			if f, err := os.Open(filepath.Join(dir, boltstore.DBFile)); err == nil {
 				io.Copy(io.Discard, f)
 				f.Close()
 			}
-			s := newBenchServer(b, dir, nil)
+			s := newBenchServer(b, dir, &boltstore.Options{MergeRuns: -1})
 			defer s.close()
+			for r := 0; r < tc.runs; r++ {
+				writes := make([]store.RecordWrite, 0, 100)
+				for i := 0; i < cap(writes); i++ {
+					rec := benchRecord(tc.n+r*cap(writes)+i, 300)
+					data, _ := json.Marshal(rec)
+					writes = append(writes, store.RecordWrite{ID: rec.ID, Data: data,
+						Index: []store.IndexEntry{{Name: "senderPhoneIndex", Value: values[mrand.IntN(len(values))]}}})
+				}
+				if _, err := s.st.UpsertRecords(context.Background(), "bench", "messages", writes); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if s.st.PendingRuns() != tc.runs {
+				b.Fatalf("%d runs pending, want %d", s.st.PendingRuns(), tc.runs)
+			}
 			client := &http.Client{}
 			get := func(v string) {
 				req, _ := http.NewRequest("GET", s.url+"/api/v1/spaces/bench/collections/messages/records?index=senderPhoneIndex&value="+v, nil)
@@ -357,6 +380,22 @@ func BenchmarkIndexLookup(b *testing.B) {
 			b.ReportMetric(q(0.99), "p99-ms")
 		})
 	}
+}
+
+// copyDataDir copies the database and the admin secret of data directory
+// dir to a new temporary one.
+func copyDataDir(b *testing.B, dir string) string {
+	to := b.TempDir()
+	for _, name := range []string{boltstore.DBFile, service.AdminSecretFile} {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, name), raw, 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return to
 }
 
 // BenchmarkBlob1GiB streams a 1 GiB blob up to and down from a child server

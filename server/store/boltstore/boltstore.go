@@ -6,7 +6,9 @@
 //	                          fsync'd, then renamed into place
 //
 // Every write is one bbolt transaction, durable (fsync'd) when it returns; a
-// batch of records is one transaction. The store logic is kvstore's.
+// batch of records is one transaction, its index entries included (as a
+// pending run that a background merger folds into the index later). The
+// store logic and the key layout are kvstore's.
 package boltstore
 
 import (

@@ -351,17 +351,19 @@ func runSeqs(pb Bucket) ([]uint64, error) {
 }
 
 // runIter iterates the entries of one kind in a sequence of blocks: a
-// pending run, or a main bucket.
+// pending run, or a main bucket. It decodes a block as it goes, and copies
+// only the keys it stops at.
 type runIter struct {
-	c    Cursor
-	own  []byte // prefix of the blocks' keys: u64be(seq), or none (main)
-	tpre []byte // prefix of a block key before its first entry's key
-	kind byte
-	ents []op // the current block's
-	i    int  // ents[i] is the current entry
-	cur  op
-	ok   bool
-	err  error
+	c     Cursor
+	own   []byte // prefix of the blocks' keys: u64be(seq), or none (main)
+	tpre  []byte // prefix of a block key before its first entry's key
+	kind  byte
+	block []byte // the current block after the last entry decoded
+	prev  []byte // the last entry decoded: its key
+	head  byte   // and its op and kind
+	cur   op     // the current entry, if ok
+	ok    bool
+	err   error
 }
 
 func pendingIter(pb Bucket, seq uint64, kind byte) *runIter {
@@ -392,44 +394,52 @@ func (it *runIter) seek(k []byte) {
 			bk, bv = it.c.Seek(target)
 		}
 	}
-	if !it.load(bk, bv) {
-		return
-	}
-	// Within the block, by binary search.
-	it.i = sort.Search(len(it.ents), func(i int) bool {
-		return cmpOp(it.ents[i], op{kind: it.kind, key: k}) >= 0
-	}) - 1
-	it.next()
-}
-
-// load starts before the first entry of the block (bk, bv) if it belongs
-// to the iterator's run.
-func (it *runIter) load(bk, bv []byte) bool {
 	it.ok = false
 	if bk == nil || !bytes.HasPrefix(bk, it.own) {
-		return false
+		return
 	}
-	it.ents, it.err = decodeBlock(bv, it.ents[:0])
-	it.i = -1
-	return it.err == nil
+	it.block, it.prev = bv, it.prev[:0]
+	it.advance(k)
 }
 
 // next moves to the next entry of the kind.
-func (it *runIter) next() {
+func (it *runIter) next() { it.advance(nil) }
+
+// advance moves to the next entry of the kind at or after k.
+func (it *runIter) advance(k []byte) {
+	it.ok = false
 	for {
-		it.i++
-		if it.i >= len(it.ents) {
-			if !it.load(it.c.Next()) {
+		if len(it.block) == 0 {
+			bk, bv := it.c.Next()
+			if bk == nil || !bytes.HasPrefix(bk, it.own) {
 				return
 			}
+			it.block, it.prev = bv, it.prev[:0]
+		}
+		b := it.block
+		if len(b) < 5 || b[0]>>1 > kindTime {
+			it.err = errCorruptRun
+			return
+		}
+		shared := int(binary.BigEndian.Uint16(b[1:]))
+		n := int(binary.BigEndian.Uint16(b[3:]))
+		if shared > len(it.prev) || len(b) < 5+n {
+			it.err = errCorruptRun
+			return
+		}
+		it.prev = append(it.prev[:shared], b[5:5+n]...)
+		it.head, it.block = b[0], b[5+n:]
+		switch kind := it.head >> 1; {
+		case kind < it.kind:
+			continue
+		case kind > it.kind:
+			return
+		}
+		if k != nil && bytes.Compare(it.prev, k) < 0 {
 			continue
 		}
-		o := it.ents[it.i]
-		if o.kind < it.kind {
-			continue
-		}
-		it.ok = o.kind == it.kind
-		it.cur = o
+		it.cur = op{kind: it.kind, put: it.head&1 == 1, key: slices.Clone(it.prev)}
+		it.ok = true
 		return
 	}
 }
@@ -446,7 +456,7 @@ type entryIter struct {
 func newEntryIter(tx Tx, kind byte) (*entryIter, error) {
 	it := &entryIter{srcs: []*runIter{mainIter(tx.Bucket(kindBuckets[kind]), kind)}}
 	pb := tx.Bucket(bPending)
-	seqs, err := runSeqs(pb)
+	seqs, err := pendingSeqs(pb)
 	if err != nil {
 		return nil, err
 	}
@@ -454,6 +464,34 @@ func newEntryIter(tx Tx, kind byte) (*entryIter, error) {
 		it.srcs = append(it.srcs, pendingIter(pb, seq, kind))
 	}
 	return it, nil
+}
+
+// pendingSeqs returns the sequence numbers of the pending runs, oldest
+// first. Runs are added with the next number and merged oldest first, so
+// the first and the last run name them all; a gap (there should be none)
+// costs a run that reads as empty, a wide one a full scan.
+func pendingSeqs(pb Bucket) ([]uint64, error) {
+	if pb == nil {
+		return nil, nil
+	}
+	c := pb.Cursor()
+	first, _ := c.First()
+	last, _ := c.Last()
+	if first == nil {
+		return nil, nil
+	}
+	if len(first) < 9 || len(last) < 9 {
+		return nil, errCorruptRun
+	}
+	lo, hi := binary.BigEndian.Uint64(first), binary.BigEndian.Uint64(last)
+	if hi-lo >= 1<<12 {
+		return runSeqs(pb)
+	}
+	seqs := make([]uint64, 0, hi-lo+1)
+	for seq := lo; seq <= hi; seq++ {
+		seqs = append(seqs, seq)
+	}
+	return seqs, nil
 }
 
 // seek positions it at the first live key at or after k.
