@@ -565,6 +565,7 @@ const mergeMaxEntries = 1 << 18
 
 // ranOne counts a committed run and wakes or runs the merger.
 func (s *Store) ranOne() {
+	s.written.Add(1)
 	n := s.runs.Add(1)
 	if s.mergeRuns <= 0 || n < int64(s.mergeRuns) {
 		return

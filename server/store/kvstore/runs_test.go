@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/zkvault/zkvault/server/store"
 	"github.com/zkvault/zkvault/server/store/boltstore"
@@ -419,4 +420,32 @@ func TestUpgrade(t *testing.T) {
 	if err := bs.Check(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestBackgroundMerge: the merger wakes when enough runs are pending, and
+// merges what is left once writes stop.
+func TestBackgroundMerge(t *testing.T) {
+	bs, err := boltstore.Open(t.TempDir(), &boltstore.Options{MergeRuns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bs.Close()
+	rng := rand.New(rand.NewPCG(9, 10))
+	m := runsModel{}
+	next := -1
+	wait := func(what string, done func() bool) {
+		t.Helper()
+		for end := time.Now().Add(10 * time.Second); !done(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatalf("%s: %d runs still pending", what, bs.PendingRuns())
+			}
+		}
+	}
+	for i := 0; i < 4; i++ {
+		m.rewrite(t, bs, rng, 50, &next)
+	}
+	wait("woken", func() bool { return bs.PendingRuns() < 4 })
+	m.rewrite(t, bs, rng, 50, &next)
+	wait("idle", func() bool { return bs.PendingRuns() == 0 })
+	m.check(t, bs, "merged in the background")
 }

@@ -41,12 +41,13 @@ type Store struct {
 	mergeRuns int
 	mergeMax  int          // mergeMaxEntries; tests lower it
 	runs      atomic.Int64 // pending runs
+	written   atomic.Int64 // runs written since New
 	wake      chan struct{}
 	mergeMu   sync.Mutex // one merge at a time
 }
 
 // LogFlushInterval bounds how long a queued log entry waits for a write;
-// pending runs are merged at the same interval.
+// pending runs are merged after as long without writes.
 const LogFlushInterval = time.Second
 
 var _ store.Store = (*Store)(nil)
@@ -104,15 +105,19 @@ func (s *Store) background() {
 	defer close(s.stopped)
 	t := time.NewTicker(LogFlushInterval)
 	defer t.Stop()
+	var written int64
 	for {
 		select {
 		case <-t.C:
 			s.flushLogs()
-			if s.mergeRuns > 0 && s.runs.Load() > 0 {
+			// Idle (no run since the last tick): merge what is pending.
+			if w := s.written.Load(); w == written && s.mergeRuns > 0 && s.runs.Load() > 0 {
 				s.mergeOnce()
+			} else {
+				written = w
 			}
 		case <-s.wake:
-			for s.runs.Load() >= int64(s.mergeRuns) {
+			for s.runs.Load() >= int64(s.mergeRuns) && !s.stopping() {
 				if n, err := s.mergeOnce(); n == 0 || err != nil {
 					break
 				}
@@ -121,6 +126,15 @@ func (s *Store) background() {
 			s.flushLogs()
 			return
 		}
+	}
+}
+
+func (s *Store) stopping() bool {
+	select {
+	case <-s.stop:
+		return true
+	default:
+		return false
 	}
 }
 
