@@ -5,15 +5,17 @@ package server_test
 //
 //	BenchmarkIngestHTTP     records/s: batches of 500 records of 1 KiB through
 //	                        HTTP on loopback into bbolt (validation, canonical
-//	                        JSON, indexes, one fsync'd transaction per batch)
+//	                        JSON, indexes, one fsync'd transaction per batch),
+//	                        index merges included (they run in the timed loop)
 //	BenchmarkIngestBoltRaw  records/s: the same records as raw bbolt puts, one
 //	                        transaction per batch of 500
 //	BenchmarkIngestBoltRawIndexed  records/s: the same, plus the blind index,
 //	                        filter and time keys the server writes (the storage
 //	                        cost of the key layout alone)
 //	BenchmarkIndexLookup    p50-ms, p99-ms: blind-index lookups over HTTP at
-//	                        10 k and 1 M records (the 1 M database is built
-//	                        once and cached under os.TempDir())
+//	                        10 k and 1 M records, index merged (the databases
+//	                        are built once and cached under os.TempDir()), and
+//	                        at 10 k with 63 index runs pending
 //	BenchmarkBlob1GiB       upload-MB/s, download-MB/s, peak-RSS-MiB: a 1 GiB
 //	                        blob through a child server process; the peak is
 //	                        the child's VmHWM from /proc (Linux)
@@ -48,6 +50,7 @@ import (
 	"github.com/zkvault/zkvault/server/service"
 	"github.com/zkvault/zkvault/server/store"
 	"github.com/zkvault/zkvault/server/store/boltstore"
+	"github.com/zkvault/zkvault/server/store/kvstore"
 )
 
 const benchBatch = 500
@@ -94,12 +97,12 @@ type benchServer struct {
 	close      func()
 }
 
-func newBenchServer(b *testing.B, dir string) *benchServer {
+func newBenchServer(b *testing.B, dir string, o *boltstore.Options) *benchServer {
 	secret, _, err := service.LoadOrCreateAdminSecret(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := boltstore.Open(dir, nil)
+	st, err := boltstore.Open(dir, o)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -148,10 +151,21 @@ func batchBody(first int) ([]byte, []api.Record) {
 	return body, recs
 }
 
+// BenchmarkIngestHTTP counts the index merges in: the server stores a
+// batch's index, filter and time entries as a pending run and folds runs
+// into the main index later (kvstore/runs.go). Here the merger does not run
+// in the background, where it could work while the clock is stopped between
+// batches: the loop merges whenever as many runs are pending as wake the
+// merger of a serving store, and once more at the end, clock running.
 func BenchmarkIngestHTTP(b *testing.B) {
-	s := newBenchServer(b, b.TempDir())
+	s := newBenchServer(b, b.TempDir(), &boltstore.Options{MergeRuns: -1})
 	defer s.close()
 	s.createSpace(b)
+	merge := func() {
+		if err := s.st.Merge(); err != nil {
+			b.Fatal(err)
+		}
+	}
 	n := 0
 	st0 := s.st.Bolt().Stats()
 	b.ResetTimer()
@@ -165,7 +179,12 @@ func BenchmarkIngestHTTP(b *testing.B) {
 			b.Fatalf("batch: %+v %v", res, err)
 		}
 		n += benchBatch
+		if s.st.PendingRuns() >= kvstore.DefaultMergeRuns {
+			merge()
+		}
 	}
+	merge()
+	b.StopTimer()
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
 	reportPages(b, s.st.Bolt(), st0)
 }
@@ -248,9 +267,10 @@ func benchBoltRaw(b *testing.B, indexed bool) {
 }
 
 // lookupDB returns a data directory holding a space with n records and the
-// index values it holds, built once and cached under os.TempDir().
+// index values it holds, built once and cached under os.TempDir(), its
+// index merged (a server at rest).
 func lookupDB(b *testing.B, n int) (string, []string) {
-	const version = "v2"
+	const version = "v3" // v3: index entries in blocks, pending runs
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("zkvault-bench-lookup-%s-%d", version, n))
 	valuesFile := filepath.Join(dir, "values.txt")
 	if raw, err := os.ReadFile(valuesFile); err == nil {
@@ -258,7 +278,7 @@ func lookupDB(b *testing.B, n int) (string, []string) {
 	}
 	os.RemoveAll(dir)
 	start := time.Now()
-	s := newBenchServer(b, dir)
+	s := newBenchServer(b, dir, nil)
 	s.createSpace(b)
 	values := make([]string, 0, 10000)
 	const chunk = 100000
@@ -279,6 +299,9 @@ func lookupDB(b *testing.B, n int) (string, []string) {
 			b.Fatal(err)
 		}
 	}
+	if err := s.st.Merge(); err != nil {
+		b.Fatal(err)
+	}
 	s.close()
 	if err := os.WriteFile(valuesFile, []byte(strings.Join(values, "\n")), 0o600); err != nil {
 		b.Fatal(err)
@@ -287,21 +310,42 @@ func lookupDB(b *testing.B, n int) (string, []string) {
 	return dir, values
 }
 
+// BenchmarkIndexLookup/10k-63runs looks up with 63 runs pending (one less
+// than wakes the merger): a lookup also reads each pending run.
 func BenchmarkIndexLookup(b *testing.B) {
 	for _, tc := range []struct {
 		name string
 		n    int
-	}{{"10k", 10_000}, {"1M", 1_000_000}} {
+		runs int
+	}{{"10k", 10_000, 0}, {"1M", 1_000_000, 0}, {"10k-63runs", 10_000, kvstore.DefaultMergeRuns - 1}} {
 		b.Run(tc.name, func(b *testing.B) {
 			dir, values := lookupDB(b, tc.n)
+			if tc.runs > 0 {
+				dir = copyDataDir(b, dir)
+			}
 			// A serving database is in the page cache: read it once so that
 			// the lookups measure the index, not the first touch of the disk.
 			if f, err := os.Open(filepath.Join(dir, boltstore.DBFile)); err == nil {
 				io.Copy(io.Discard, f)
 				f.Close()
 			}
-			s := newBenchServer(b, dir)
+			s := newBenchServer(b, dir, &boltstore.Options{MergeRuns: -1})
 			defer s.close()
+			for r := 0; r < tc.runs; r++ {
+				writes := make([]store.RecordWrite, 0, 100)
+				for i := 0; i < cap(writes); i++ {
+					rec := benchRecord(tc.n+r*cap(writes)+i, 300)
+					data, _ := json.Marshal(rec)
+					writes = append(writes, store.RecordWrite{ID: rec.ID, Data: data,
+						Index: []store.IndexEntry{{Name: "senderPhoneIndex", Value: values[mrand.IntN(len(values))]}}})
+				}
+				if _, err := s.st.UpsertRecords(context.Background(), "bench", "messages", writes); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if s.st.PendingRuns() != tc.runs {
+				b.Fatalf("%d runs pending, want %d", s.st.PendingRuns(), tc.runs)
+			}
 			client := &http.Client{}
 			get := func(v string) {
 				req, _ := http.NewRequest("GET", s.url+"/api/v1/spaces/bench/collections/messages/records?index=senderPhoneIndex&value="+v, nil)
@@ -336,6 +380,22 @@ func BenchmarkIndexLookup(b *testing.B) {
 			b.ReportMetric(q(0.99), "p99-ms")
 		})
 	}
+}
+
+// copyDataDir copies the database and the admin secret of data directory
+// dir to a new temporary one.
+func copyDataDir(b *testing.B, dir string) string {
+	to := b.TempDir()
+	for _, name := range []string{boltstore.DBFile, service.AdminSecretFile} {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, name), raw, 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return to
 }
 
 // BenchmarkBlob1GiB streams a 1 GiB blob up to and down from a child server

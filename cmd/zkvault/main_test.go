@@ -31,6 +31,7 @@ import (
 
 	"github.com/zkvault/zkvault/api"
 	"github.com/zkvault/zkvault/server/service"
+	"github.com/zkvault/zkvault/server/store"
 	"github.com/zkvault/zkvault/server/store/boltstore"
 )
 
@@ -183,6 +184,7 @@ func TestCrash(t *testing.T) {
 	}
 	data := t.TempDir()
 	var acked []string
+	var pending []int
 	payload := strings.Repeat("x", 900)
 	for round := 0; round < rounds; round++ {
 		// As fast as it goes: no rate limits (they are not what this tests).
@@ -254,9 +256,35 @@ func TestCrash(t *testing.T) {
 				t.Fatalf("round %d: acknowledged record %s lost: %v", round, id, err)
 			}
 		}
+		// Their filter entries too, pending or merged (the kill may have
+		// come during a merge), and no hit without its record.
+		for _, n := range []string{"0", "57", "99"} {
+			found := map[string]bool{}
+			q := store.Query{Space: "s", Collection: "items", Field: "n", FieldValue: n, Limit: store.MaxPageSize}
+			for {
+				recs, next, err := st.QueryRecords(context.Background(), q)
+				if err != nil {
+					t.Fatalf("round %d: query n=%s: %v", round, n, err)
+				}
+				for _, r := range recs {
+					var v struct{ ID string }
+					json.Unmarshal(r, &v)
+					found[v.ID] = true
+				}
+				if q.Cursor = next; next == "" {
+					break
+				}
+			}
+			for _, id := range acked {
+				if strings.HasSuffix(id, "-"+n) && !found[id] {
+					t.Fatalf("round %d: acknowledged record %s missing from the query n=%s", round, id, n)
+				}
+			}
+		}
+		pending = append(pending, st.PendingRuns())
 		st.Close()
 	}
-	t.Logf("%d rounds, %d acknowledged records, all present", rounds, len(acked))
+	t.Logf("%d rounds, %d acknowledged records, all present; index runs pending at each reopen: %v", rounds, len(acked), pending)
 	if len(acked) == 0 {
 		t.Fatal("no write was ever acknowledged")
 	}

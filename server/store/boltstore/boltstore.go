@@ -6,7 +6,9 @@
 //	                          fsync'd, then renamed into place
 //
 // Every write is one bbolt transaction, durable (fsync'd) when it returns; a
-// batch of records is one transaction. The store logic is kvstore's.
+// batch of records is one transaction, its index entries included (as a
+// pending run that a background merger folds into the index later). The
+// store logic and the key layout are kvstore's.
 package boltstore
 
 import (
@@ -43,6 +45,9 @@ type Options struct {
 	// ReadOnly opens the database read-only (for backups of a stopped
 	// server and checks).
 	ReadOnly bool
+	// MergeRuns is kvstore.Options.MergeRuns: the number of pending index
+	// runs that wakes the merger.
+	MergeRuns int
 }
 
 // Open opens (creating if needed) the store in dir.
@@ -78,7 +83,12 @@ func Open(dir string, o *Options) (*Store, error) {
 			return nil, fmt.Errorf("boltstore: create buckets: %w", err)
 		}
 	}
-	return &Store{Store: kvstore.New(boltDB{bdb}, &files{dir: filepath.Join(dir, "blobs")}), bdb: bdb}, nil
+	ks, err := kvstore.New(boltDB{bdb}, &files{dir: filepath.Join(dir, "blobs")}, &kvstore.Options{MergeRuns: o.MergeRuns, ReadOnly: o.ReadOnly})
+	if err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("boltstore: %w", err)
+	}
+	return &Store{Store: ks, bdb: bdb}, nil
 }
 
 // Bolt returns the underlying database (for checks and benchmarks).

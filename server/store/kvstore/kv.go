@@ -19,15 +19,29 @@
 //	spaces     id                                       JSON store.Space
 //	spacepart  principal NUL space                      empty
 //	records    space NUL coll NUL id                    record value (below)
-//	rindex     space NUL coll NUL index NUL value NUL id  empty
-//	rfilter    space NUL coll NUL field NUL value NUL t8 id  empty
-//	rtime      space NUL coll NUL t8 id                 empty
+//	rindex     first entry key of the block             block of index entries
+//	rfilter    first entry key of the block             block of filter entries
+//	rtime      first entry key of the block             block of time entries
+//	rpending   u64be(seq) kind first entry key          block of a pending run
 //	blobs      space NUL id                             JSON blobMeta
 //	tokens     hash                                     JSON store.Token
 //	tokprefix  prefix                                   hash
 //	log_write, log_read   u64be(ms) u64be(seq)          JSON store.LogEntry
 //	login      addr NUL u64be(ms) u64be(seq)            1 failure, 0 success
 //	loginall   u64be(ms) u64be(seq)                     JSON store.LoginAttempt
+//
+// The index, filter and time entries of a record are keys, kept sorted in
+// blocks of many (runs.go has the block format):
+//
+//	index      space NUL coll NUL index NUL value NUL id
+//	filter     space NUL coll NUL field NUL value NUL t8 id
+//	time       space NUL coll NUL t8 id
+//
+// A write does not put them in rindex, rfilter and rtime: it appends its
+// changes to rpending as one run, in the same transaction as the records,
+// and a merger folds runs into the main buckets later; readers see both
+// (runs.go). Before blocks, each entry was a key of its own with an empty
+// value; such a database is rewritten in blocks when it opens.
 //
 // A record value is: u8 version (1), u8 has-time, u64be time+2^63,
 // u16be count of index entries, each (u16be len, name, u16be len, value),
@@ -98,11 +112,12 @@ var (
 	bLogRead    = []byte("log_read")
 	bLogin      = []byte("login")
 	bLoginAll   = []byte("loginall")
+	bPending    = []byte("rpending")
 )
 
 // Buckets lists every bucket a DB must have.
 var Buckets = [][]byte{
 	bSettings, bPrincipals, bKeyHist, bMembers, bMemberOf, bSpaces, bSpacePart,
-	bRecords, bRIndex, bRFilter, bRTime, bBlobs, bTokens, bTokPrefix,
+	bRecords, bRIndex, bRFilter, bRTime, bPending, bBlobs, bTokens, bTokPrefix,
 	bLogWrite, bLogRead, bLogin, bLoginAll,
 }

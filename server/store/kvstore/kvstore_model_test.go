@@ -62,7 +62,8 @@ func TestUpsertModel(t *testing.T) {
 			if name == "mem" {
 				st = memstore.New()
 			} else {
-				bs, err := boltstore.Open(t.TempDir(), nil)
+				// Merges also run in the background, as they come.
+				bs, err := boltstore.Open(t.TempDir(), &boltstore.Options{MergeRuns: 3})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -137,13 +138,34 @@ func TestUpsertModel(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Fatalf("round %d: outcomes %v, want %v", round, got, want)
 				}
+				// Readers see the entries whether or not they are merged;
+				// after a merge the buckets hold them.
+				merged := rng.IntN(8) == 0
+				if merged {
+					if err := st.Merge(); err != nil {
+						t.Fatal(err)
+					}
+					if n := st.PendingRuns(); n != 0 {
+						t.Fatalf("round %d: %d runs pending after Merge", round, n)
+					}
+				}
 				r, i, f, tm := expected(m)
+				if got := keysOf(st.DB(), "records"); !slices.Equal(got, r) {
+					t.Fatalf("round %d: records:\n got %q\nwant %q", round, got, r)
+				}
 				for _, c := range []struct {
 					b    string
 					want []string
-				}{{"records", r}, {"rindex", i}, {"rfilter", f}, {"rtime", tm}} {
-					if got := keysOf(st.DB(), c.b); !slices.Equal(got, c.want) {
-						t.Fatalf("round %d: bucket %s:\n got %q\nwant %q", round, c.b, got, c.want)
+				}{{"rindex", i}, {"rfilter", f}, {"rtime", tm}} {
+					got, err := kvstore.EntryKeys(st, c.b)
+					if err != nil || !slices.Equal(got, c.want) {
+						t.Fatalf("round %d: entries %s (%v):\n got %q\nwant %q", round, c.b, err, got, c.want)
+					}
+					if !merged {
+						continue
+					}
+					if got, err := kvstore.MainKeys(st, c.b); err != nil || !slices.Equal(got, c.want) {
+						t.Fatalf("round %d: bucket %s after merge:\n got %q\nwant %q", round, c.b, got, c.want)
 					}
 				}
 			}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zkvault/zkvault/server/store"
@@ -24,6 +25,9 @@ import (
 // write transaction of any kind carries them, or a background flush within
 // LogFlushInterval if no write comes. Entries queued in the last moments
 // before a crash can be lost; records cannot.
+//
+// Index, filter and time entries are written as pending runs and merged in
+// the background (runs.go).
 type Store struct {
 	db    DB
 	files Files
@@ -33,42 +37,104 @@ type Store struct {
 	stop    chan struct{}
 	stopped chan struct{}
 	once    sync.Once
+
+	mergeRuns int
+	mergeMax  int          // mergeMaxEntries; tests lower it
+	runs      atomic.Int64 // pending runs
+	written   atomic.Int64 // runs written since New
+	wake      chan struct{}
+	mergeMu   sync.Mutex // one merge at a time
 }
 
-// LogFlushInterval bounds how long a queued log entry waits for a write.
+// LogFlushInterval bounds how long a queued log entry waits for a write;
+// pending runs are merged after as long without writes.
 const LogFlushInterval = time.Second
 
 var _ store.Store = (*Store)(nil)
 
+// Options of New.
+type Options struct {
+	// MergeRuns is the number of pending runs that wakes the merger
+	// (default DefaultMergeRuns); negative: only Merge merges (tests).
+	MergeRuns int
+	// ReadOnly: the database takes no writes; nothing runs in the
+	// background.
+	ReadOnly bool
+}
+
 // New returns a Store over db and files. The caller has created Buckets.
-func New(db DB, files Files) *Store {
-	s := &Store{db: db, files: files, stop: make(chan struct{}), stopped: make(chan struct{})}
-	go s.flusher()
-	return s
+func New(db DB, files Files, o *Options) (*Store, error) {
+	if o == nil {
+		o = &Options{}
+	}
+	s := &Store{db: db, files: files, stop: make(chan struct{}), stopped: make(chan struct{}),
+		mergeRuns: o.MergeRuns, mergeMax: mergeMaxEntries, wake: make(chan struct{}, 1)}
+	if s.mergeRuns == 0 {
+		s.mergeRuns = DefaultMergeRuns
+	}
+	if !o.ReadOnly {
+		if err := db.Update(upgradeEntries); err != nil {
+			return nil, fmt.Errorf("kvstore: upgrade index layout: %w", err)
+		}
+	}
+	if err := s.countRuns(); err != nil {
+		return nil, err
+	}
+	if o.ReadOnly {
+		s.mergeRuns = -1
+		close(s.stopped)
+		return s, nil
+	}
+	go s.background()
+	return s, nil
 }
 
 // DB returns the underlying database.
 func (s *Store) DB() DB { return s.db }
 
-// Close writes the queued log entries and closes the database.
+// Close writes the queued log entries and closes the database. Pending runs
+// stay pending.
 func (s *Store) Close() error {
 	s.once.Do(func() { close(s.stop) })
 	<-s.stopped
 	return s.db.Close()
 }
 
-func (s *Store) flusher() {
+// background flushes logs and merges runs.
+func (s *Store) background() {
 	defer close(s.stopped)
 	t := time.NewTicker(LogFlushInterval)
 	defer t.Stop()
+	var written int64
 	for {
 		select {
 		case <-t.C:
 			s.flushLogs()
+			// Idle (no run since the last tick): merge what is pending.
+			if w := s.written.Load(); w == written && s.mergeRuns > 0 && s.runs.Load() > 0 {
+				s.mergeOnce()
+			} else {
+				written = w
+			}
+		case <-s.wake:
+			for s.runs.Load() >= int64(s.mergeRuns) && !s.stopping() {
+				if n, err := s.mergeOnce(); n == 0 || err != nil {
+					break
+				}
+			}
 		case <-s.stop:
 			s.flushLogs()
 			return
 		}
+	}
+}
+
+func (s *Store) stopping() bool {
+	select {
+	case <-s.stop:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -459,83 +525,50 @@ func (s *Store) UpsertRecords(ctx context.Context, space, coll string, recs []st
 		}
 	}
 	pre := key(true, space, coll)
+	var ran bool
 	err := s.update(func(tx Tx) error {
-		rb, ib, fb, tb := tx.Bucket(bRecords), tx.Bucket(bRIndex), tx.Bucket(bRFilter), tx.Bucket(bRTime)
+		rb := tx.Bucket(bRecords)
+		run := &runBuilder{ops: make([]op, 0, 3*len(recs))}
+		appending := false
 		if dup {
 			// Rare: an id twice in a batch. The entries the later write
-			// replaces are the earlier one's: write one by one, in
-			// order.
-			for i := range recs {
-				o, err := upsertOne(rb, ib, fb, tb, space, coll, &recs[i], rks[i], vals[i], nil, false)
-				if err != nil {
-					return err
-				}
-				out[i] = o
+			// replaces are the earlier one's: visit in the batch's order.
+			for i := range order {
+				order[i] = i
 			}
-			return nil
+		} else {
+			// A batch whose ids all follow the collection's last stored
+			// id (ingestion in id order) inserts every record: no
+			// lookups.
+			appending = len(order) > 0 && after(rb, pre, rks[order[0]])
 		}
-		// A batch whose ids all follow the collection's last stored id
-		// (ingestion in id order) inserts every record: no lookups.
-		appending := len(order) > 0 && after(rb, pre, rks[order[0]])
 		if appending {
 			setFill(rb, appendFill)
 		}
-		// Old entries are deleted as the records are visited; the new
-		// ones are collected and put after, each bucket's in key order.
-		ent := &entryKeys{a: &a}
 		for _, i := range order {
-			o, err := upsertOne(rb, ib, fb, tb, space, coll, &recs[i], rks[i], vals[i], ent, appending)
+			o, err := upsertOne(rb, run, &a, space, coll, &recs[i], rks[i], vals[i], appending)
 			if err != nil {
 				return err
 			}
 			out[i] = o
 		}
-		slices.SortFunc(ent.time, bytes.Compare)
-		if len(ent.time) > 0 && after(tb, pre, ent.time[0]) {
-			setFill(tb, appendFill)
-		}
-		if err := putSorted(tb, ent.time); err != nil {
-			return err
-		}
-		slices.SortFunc(ent.filter, func(x, y filterKey) int { return bytes.Compare(x.k, y.k) })
-		fill := len(ent.filter) > 0
-		fkeys := make([][]byte, len(ent.filter))
-		for i, f := range ent.filter {
-			fkeys[i] = f.k
-			// The first key of each field and value must follow the
-			// keys stored under them.
-			if fill && (i == 0 || !bytes.Equal(f.k[:f.g], ent.filter[i-1].k[:ent.filter[i-1].g])) {
-				fill = after(fb, f.k[:f.g], f.k)
-			}
-		}
-		if fill {
-			setFill(fb, appendFill)
-		}
-		if err := putSorted(fb, fkeys); err != nil {
-			return err
-		}
-		slices.SortFunc(ent.index, bytes.Compare)
-		return putSorted(ib, ent.index)
+		var err error
+		ran, err = writeRun(tx.Bucket(bPending), netOps(run.ops))
+		return err
 	})
 	if err != nil {
 		return nil, wrap("upsert records", err)
 	}
+	if ran {
+		s.ranOne()
+	}
 	return out, nil
 }
 
-func putSorted(b Bucket, keys [][]byte) error {
-	for _, k := range keys {
-		if err := b.Put(k, empty); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// upsertOne writes one record unless its stored Data is identical. With ent
-// nil it puts the record's entries at once; otherwise it adds them to ent.
-// isNew says the record is known not to be stored.
-func upsertOne(rb, ib, fb, tb Bucket, space, coll string, w *store.RecordWrite, rk, val []byte, ent *entryKeys, isNew bool) (store.Outcome, error) {
+// upsertOne writes one record unless its stored Data is identical, and adds
+// the changes of its entries to run. isNew says the record is known not to
+// be stored.
+func upsertOne(rb Bucket, run *runBuilder, a *arena, space, coll string, w *store.RecordWrite, rk, val []byte, isNew bool) (store.Outcome, error) {
 	o := store.Inserted
 	if isNew {
 		// Nothing to compare or replace.
@@ -547,29 +580,28 @@ func upsertOne(rb, ib, fb, tb Bucket, space, coll string, w *store.RecordWrite, 
 		if bytes.Equal(ov.Data, w.Data) {
 			return store.Unchanged, nil
 		}
-		if err := removeEntries(ib, fb, tb, space, coll, w.ID, &ov); err != nil {
-			return 0, err
-		}
+		run.entries(a, false, space, coll, w.ID, &ov)
 		o = store.Updated
 	}
 	if err := rb.Put(rk, val); err != nil {
 		return 0, err
 	}
-	if ent == nil {
-		return o, putEntries(ib, fb, tb, space, coll, w)
-	}
-	a := ent.a
-	for _, e := range w.Index {
-		ent.index = append(ent.index, a.key(false, space, coll, e.Name, e.Value, w.ID))
-	}
-	for _, e := range w.Filters {
-		g := a.key(true, space, coll, e.Field, e.Value)
-		ent.filter = append(ent.filter, filterKey{a.timed(g, w.Time, w.ID), len(g)})
-	}
-	if w.HasTime {
-		ent.time = append(ent.time, a.timed(a.key(true, space, coll), w.Time, w.ID))
-	}
+	run.entries(a, true, space, coll, w.ID, &recordValue{HasTime: w.HasTime, Time: w.Time, Index: w.Index, Filters: w.Filters})
 	return o, nil
+}
+
+// entries adds a put (or a delete) of each index, filter and time entry of
+// record id with value r.
+func (run *runBuilder) entries(a *arena, put bool, space, coll, id string, r *recordValue) {
+	for _, e := range r.Index {
+		run.add(kindIndex, put, a.key(false, space, coll, e.Name, e.Value, id))
+	}
+	for _, e := range r.Filters {
+		run.add(kindFilter, put, a.timed(a.key(true, space, coll, e.Field, e.Value), r.Time, id))
+	}
+	if r.HasTime {
+		run.add(kindTime, put, a.timed(a.key(true, space, coll), r.Time, id))
+	}
 }
 
 // appendFill is the fill of the pages a batch splits when it only appends
@@ -590,19 +622,6 @@ func setFill(b Bucket, f float64) {
 	}
 }
 
-// entryKeys collects the index, filter and time keys of a batch.
-type entryKeys struct {
-	a           *arena
-	index, time [][]byte
-	filter      []filterKey
-}
-
-// filterKey is a filter key and the length of its field-and-value prefix.
-type filterKey struct {
-	k []byte
-	g int
-}
-
 // after reports whether k sorts after every key under prefix in b.
 func after(b Bucket, prefix, k []byte) bool {
 	c := b.Cursor()
@@ -621,44 +640,6 @@ func after(b Bucket, prefix, k []byte) bool {
 
 var empty = []byte{}
 
-func putEntries(ib, fb, tb Bucket, space, coll string, w *store.RecordWrite) error {
-	for _, e := range w.Index {
-		if err := ib.Put(key(false, space, coll, e.Name, e.Value, w.ID), empty); err != nil {
-			return err
-		}
-	}
-	for _, e := range w.Filters {
-		if err := fb.Put(cat(key(true, space, coll, e.Field, e.Value), t8(w.Time), []byte(w.ID)), empty); err != nil {
-			return err
-		}
-	}
-	if w.HasTime {
-		if err := tb.Put(cat(key(true, space, coll), t8(w.Time), []byte(w.ID)), empty); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func removeEntries(ib, fb, tb Bucket, space, coll, id string, r *recordValue) error {
-	for _, e := range r.Index {
-		if err := ib.Delete(key(false, space, coll, e.Name, e.Value, id)); err != nil {
-			return err
-		}
-	}
-	for _, e := range r.Filters {
-		if err := fb.Delete(cat(key(true, space, coll, e.Field, e.Value), t8(r.Time), []byte(id))); err != nil {
-			return err
-		}
-	}
-	if r.HasTime {
-		if err := tb.Delete(cat(key(true, space, coll), t8(r.Time), []byte(id))); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (s *Store) Record(ctx context.Context, space, coll, id string) ([]byte, error) {
 	var out []byte
 	err := s.db.View(func(tx Tx) error {
@@ -674,7 +655,8 @@ func (s *Store) Record(ctx context.Context, space, coll, id string) ([]byte, err
 }
 
 func (s *Store) DeleteRecord(ctx context.Context, space, coll, id string) error {
-	return wrap("delete record", s.update(func(tx Tx) error {
+	var ran bool
+	err := s.update(func(tx Tx) error {
 		rb := tx.Bucket(bRecords)
 		rk := key(false, space, coll, id)
 		v := rb.Get(rk)
@@ -685,30 +667,39 @@ func (s *Store) DeleteRecord(ctx context.Context, space, coll, id string) error 
 		if err != nil {
 			return err
 		}
-		if err := removeEntries(tx.Bucket(bRIndex), tx.Bucket(bRFilter), tx.Bucket(bRTime), space, coll, id, &r); err != nil {
+		var run runBuilder
+		run.entries(&arena{}, false, space, coll, id, &r)
+		if ran, err = writeRun(tx.Bucket(bPending), netOps(run.ops)); err != nil {
 			return err
 		}
 		return rb.Delete(rk)
-	}))
+	})
+	if err != nil {
+		return wrap("delete record", err)
+	}
+	if ran {
+		s.ranOne()
+	}
+	return nil
 }
 
 func (s *Store) QueryRecords(ctx context.Context, q store.Query) ([][]byte, string, error) {
 	limit := store.ClampLimit(q.Limit, 100)
 	var (
-		bucket   []byte
+		kind     byte
 		prefix   []byte
 		timed    bool // keys end in t8 || id after prefix
 		idInline bool // records bucket itself
 	)
 	switch {
 	case q.Index != "":
-		bucket, prefix = bRIndex, key(true, q.Space, q.Collection, q.Index, q.IndexValue)
+		kind, prefix = kindIndex, key(true, q.Space, q.Collection, q.Index, q.IndexValue)
 	case q.Field != "":
-		bucket, prefix, timed = bRFilter, key(true, q.Space, q.Collection, q.Field, q.FieldValue), true
+		kind, prefix, timed = kindFilter, key(true, q.Space, q.Collection, q.Field, q.FieldValue), true
 	case q.TimeRange:
-		bucket, prefix, timed = bRTime, key(true, q.Space, q.Collection), true
+		kind, prefix, timed = kindTime, key(true, q.Space, q.Collection), true
 	default:
-		bucket, prefix, idInline = bRecords, key(true, q.Space, q.Collection), true
+		prefix, idInline = key(true, q.Space, q.Collection), true
 	}
 	after, err := decodeCursor(q.Cursor, prefix)
 	if err != nil {
@@ -721,56 +712,70 @@ func (s *Store) QueryRecords(ctx context.Context, q store.Query) ([][]byte, stri
 			after = nil
 		}
 	}
+	start := prefix
+	switch {
+	case after != nil:
+		start = after
+	case lo != nil:
+		start = lo
+	}
 	var out [][]byte
 	var next []byte
 	err = s.db.View(func(tx Tx) error {
 		rb := tx.Bucket(bRecords)
-		c := tx.Bucket(bucket).Cursor()
-		var k, v []byte
-		switch {
-		case after != nil:
-			k, v = c.Seek(after)
-			if bytes.Equal(k, after) {
-				k, v = c.Next()
-			}
-		case lo != nil:
-			k, v = c.Seek(lo)
-		default:
-			k, v = c.Seek(prefix)
-		}
+		// visit adds the record of key k (with value v if idInline) and
+		// reports whether to go on.
 		var last []byte
-		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if hi != nil && bytes.Compare(k, hi) >= 0 {
-				break
+		visit := func(k, v []byte) (bool, error) {
+			if after != nil && bytes.Equal(k, after) {
+				return true, nil
+			}
+			if !bytes.HasPrefix(k, prefix) || hi != nil && bytes.Compare(k, hi) >= 0 {
+				return false, nil
 			}
 			if len(out) == limit {
 				next = slices.Clone(last)
-				break
+				return false, nil
 			}
-			var rv []byte
-			if idInline {
-				rv = v
-			} else {
+			if !idInline {
 				rest := k[len(prefix):]
 				if timed {
 					if len(rest) < 8 {
-						return errCorrupt
+						return false, errCorrupt
 					}
 					rest = rest[8:]
 				}
-				rv = rb.Get(key(false, q.Space, q.Collection, string(rest)))
-				if rv == nil {
-					return errCorrupt
+				if v = rb.Get(key(false, q.Space, q.Collection, string(rest))); v == nil {
+					return false, errCorrupt
 				}
 			}
-			d, err := recordData(rv)
+			d, err := recordData(v)
 			if err != nil {
-				return err
+				return false, err
 			}
 			out = append(out, slices.Clone(d))
 			last = k
+			return true, nil
 		}
-		return nil
+		if idInline {
+			c := rb.Cursor()
+			for k, v := c.Seek(start); k != nil; k, v = c.Next() {
+				if ok, err := visit(k, v); !ok || err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		it, err := newEntryIter(tx, kind)
+		if err != nil {
+			return err
+		}
+		for it.seek(start); it.key != nil; it.next() {
+			if ok, err := visit(it.key, nil); !ok || err != nil {
+				return err
+			}
+		}
+		return it.err
 	})
 	if err != nil {
 		return nil, "", wrap("query records", err)

@@ -22,7 +22,11 @@ func New() *kvstore.Store {
 	for _, b := range kvstore.Buckets {
 		db.buckets[string(b)] = &bucket{m: map[string][]byte{}}
 	}
-	return kvstore.New(db, &files{m: map[string][]byte{}})
+	s, err := kvstore.New(db, &files{m: map[string][]byte{}}, nil)
+	if err != nil {
+		panic(err) // an empty database has nothing to read wrong
+	}
+	return s
 }
 
 type db struct {

@@ -3,12 +3,14 @@ package storetest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -29,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Spaces", testSpaces},
 		{"Records", testRecords},
 		{"RecordQueries", testRecordQueries},
+		{"RecordChurn", testRecordChurn},
 		{"Blobs", testBlobs},
 		{"Tokens", testTokens},
 		{"Logs", testLogs},
@@ -394,6 +397,100 @@ func testRecordQueries(t *testing.T, s store.Store) {
 	must(t, err)
 	if len(recs) != 50 {
 		t.Fatalf("got %d", len(recs))
+	}
+}
+
+// testRecordChurn writes batches that insert, replace and delete records,
+// large enough for a store to keep its index in more than one place, and
+// checks every index, filter and time query against a model after each.
+func testRecordChurn(t *testing.T, s store.Store) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	type rw = store.RecordWrite
+	m := map[string]rw{}
+	gen := func(id string) rw {
+		w := rw{ID: id, Data: fmt.Appendf(nil, `{"id":%q,"n":%d}`, id, rng.Int()), Time: int64(rng.IntN(2000)), HasTime: true,
+			Index:   []store.IndexEntry{{Name: "p", Value: fmt.Sprintf("%02x", rng.IntN(20))}},
+			Filters: []store.FilterEntry{{Field: "chat", Value: fmt.Sprintf(`"c%d"`, rng.IntN(3))}}}
+		if rng.IntN(3) == 0 {
+			w.HasTime = false
+		}
+		return w
+	}
+	ids := func(q store.Query) []string {
+		q.Space, q.Collection, q.Limit = "s", "c", 1+rng.IntN(40)
+		var out []string
+		for {
+			recs, next, err := s.QueryRecords(ctx, q)
+			must(t, err)
+			for _, r := range recs {
+				out = append(out, string(r[7:13]))
+			}
+			if next == "" {
+				return out
+			}
+			q.Cursor = next
+		}
+	}
+	want := func(keep func(w rw) bool, timed bool) []string {
+		var ws []rw
+		for _, w := range m {
+			if keep(w) {
+				ws = append(ws, w)
+			}
+		}
+		slices.SortFunc(ws, func(a, b rw) int {
+			if timed && a.Time != b.Time {
+				return cmp.Compare(a.Time, b.Time)
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		var out []string
+		for _, w := range ws {
+			out = append(out, w.ID)
+		}
+		return out
+	}
+	check := func(round int) {
+		t.Helper()
+		for v := 0; v < 20; v++ {
+			val := fmt.Sprintf("%02x", v)
+			got := ids(store.Query{Index: "p", IndexValue: val})
+			if w := want(func(w rw) bool { return w.Index[0].Value == val }, false); !slices.Equal(got, w) {
+				t.Fatalf("round %d: index %s: got %q, want %q", round, val, got, w)
+			}
+		}
+		for c := 0; c < 3; c++ {
+			val := fmt.Sprintf(`"c%d"`, c)
+			got := ids(store.Query{Field: "chat", FieldValue: val})
+			if w := want(func(w rw) bool { return w.Filters[0].Value == val }, true); !slices.Equal(got, w) {
+				t.Fatalf("round %d: filter %s: got %q, want %q", round, val, got, w)
+			}
+		}
+		got := ids(store.Query{TimeRange: true, From: 500, To: 1500})
+		if w := want(func(w rw) bool { return w.HasTime && w.Time >= 500 && w.Time < 1500 }, true); !slices.Equal(got, w) {
+			t.Fatalf("round %d: time: got %q, want %q", round, got, w)
+		}
+	}
+	for round := 0; round < 8; round++ {
+		var batch []rw
+		for i := 0; i < 300; i++ {
+			batch = append(batch, gen(fmt.Sprintf("r%05d", rng.IntN(1000))))
+		}
+		_, err := s.UpsertRecords(ctx, "s", "c", batch)
+		must(t, err)
+		for _, w := range batch {
+			if old, ok := m[w.ID]; !ok || !bytes.Equal(old.Data, w.Data) {
+				m[w.ID] = w
+			}
+		}
+		for i := 0; i < 20; i++ {
+			id := fmt.Sprintf("r%05d", rng.IntN(1000))
+			if _, ok := m[id]; ok {
+				must(t, s.DeleteRecord(ctx, "s", "c", id))
+				delete(m, id)
+			}
+		}
+		check(round)
 	}
 }
 
