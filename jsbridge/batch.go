@@ -20,6 +20,9 @@
 //	byte data[sum(len)]   status 0: the result's bytes;
 //	                      status 1: an error, "code\nmessage" (UTF-8)
 //
+// An index batch whose every query succeeds answers with a string instead,
+// a line per query (space.go, indexValues).
+//
 // Every integer is little-endian. A reader checks every length against what
 // remains and against its maximum: a malformed table is errInvalidArgument,
 // never a panic.
@@ -55,16 +58,41 @@ func argStrings(args []safejs.Value, i int, name string) ([]string, error) {
 
 // decodeStrings parses a string table. The strings are copies of b's bytes.
 func decodeStrings(b []byte, name string) ([]string, error) {
+	t, err := parseStrings(b, name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, t.left())
+	for k := range out {
+		out[k] = t.next()
+	}
+	return out, nil
+}
+
+// A stringTable reads a string table in order, one string at a time, so
+// that a batch needs no slice of all its strings (index batches: 20,000
+// strings, each a pointer the garbage collector would scan).
+type stringTable struct {
+	all  string // every string's bytes, back to back: one copy of the table's
+	lens []byte // the u32 lengths of the strings not read yet
+	off  int    // where the next string starts in all
+}
+
+// parseStrings checks a string table, every length against what remains
+// and against the maxima, and returns its reader. The strings are copies of
+// b's bytes; the reader reads their lengths from b, which must not change
+// until the reader is done.
+func parseStrings(b []byte, name string) (stringTable, error) {
 	if len(b) < 4 {
-		return nil, invalid("%s: string table shorter than its header", name)
+		return stringTable{}, invalid("%s: string table shorter than its header", name)
 	}
 	n := binary.LittleEndian.Uint32(b)
 	if n > maxBatchStrings {
-		return nil, invalid("%s: more than %d strings", name, maxBatchStrings)
+		return stringTable{}, invalid("%s: more than %d strings", name, maxBatchStrings)
 	}
 	lens := b[4:]
 	if uint64(len(lens)) < 4*uint64(n) {
-		return nil, invalid("%s: string table shorter than its lengths", name)
+		return stringTable{}, invalid("%s: string table shorter than its lengths", name)
 	}
 	data := lens[4*n:]
 	lens = lens[:4*n]
@@ -73,19 +101,23 @@ func decodeStrings(b []byte, name string) ([]string, error) {
 		total += uint64(binary.LittleEndian.Uint32(lens[4*k:]))
 	}
 	if total != uint64(len(data)) {
-		return nil, invalid("%s: string lengths add up to %d bytes, the table holds %d", name, total, len(data))
+		return stringTable{}, invalid("%s: string lengths add up to %d bytes, the table holds %d", name, total, len(data))
 	}
 	// One string holds all the bytes and each item is a slice of it: one
 	// allocation and one copy for the whole table.
-	all := string(data)
-	out := make([]string, n)
-	off := 0
-	for k := range n {
-		l := int(binary.LittleEndian.Uint32(lens[4*k:]))
-		out[k] = all[off : off+l]
-		off += l
-	}
-	return out, nil
+	return stringTable{all: string(data), lens: lens}, nil
+}
+
+// left is the number of strings not read yet.
+func (t *stringTable) left() int { return len(t.lens) / 4 }
+
+// next returns the next string; there must be one (left > 0).
+func (t *stringTable) next() string {
+	l := int(binary.LittleEndian.Uint32(t.lens))
+	t.lens = t.lens[4:]
+	s := t.all[t.off : t.off+l]
+	t.off += l
+	return s
 }
 
 // resultTable builds a result table in one buffer: the header's room is
@@ -115,12 +147,6 @@ func (t *resultTable) item(status byte, n int) {
 func (t *resultTable) ok(b []byte) {
 	t.item(resultOK, len(b))
 	t.buf = append(t.buf, b...)
-}
-
-// okAppended adds the result the caller appended to t.buf from offset
-// from on.
-func (t *resultTable) okAppended(from int) {
-	t.item(resultOK, len(t.buf)-from)
 }
 
 // fail adds an item error: its stable code and message (errors.go).

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -549,20 +550,29 @@ func openRecords(ctx context.Context, args []safejs.Value) (any, error) {
 	return jsonText(out)
 }
 
-// indexValues(h, schema, table, shape, optsJSON) → result table
+// indexValues(h, schema, table, shape, optsJSON) → text or result table
 // (batch.go). Query i is shape[i] strings of the table (u32 each, little-
-// endian): the index name, then one value per field of the index. Each
-// result is the query's index values (one per secret version) joined by ",".
+// endian): the index name, then one value per field of the index. When every
+// query succeeds the result is one string, a line per query holding its
+// index values (one per secret version) joined by ",": the JavaScript side
+// splits it instead of reading a result table item by item. When any query
+// fails it is the result table, each result those values joined by ",", or
+// the query's error.
 func indexValues(ctx context.Context, args []safejs.Value) (any, error) {
 	sh, _, err := argHandle[*spaceHandle](args, 0, "space")
 	if err != nil {
 		return nil, err
 	}
-	schema, err := schemaArg(args, 1)
+	schema, err := indexSchemaArg(args, 1)
 	if err != nil {
 		return nil, err
 	}
-	strs, err := argStrings(args, 2, "queries")
+	table, err := argBytes(args, 2, "queries")
+	if err != nil {
+		return nil, err
+	}
+	defer clear(table) // query values are plaintext
+	strs, err := parseStrings(table, "queries")
 	if err != nil {
 		return nil, err
 	}
@@ -580,27 +590,51 @@ func indexValues(ctx context.Context, args []safejs.Value) (any, error) {
 	n := len(shape) / 4
 	// One querier for the batch: the keyring's versions and the index MACs
 	// are looked up once, and each query's values are written straight into
-	// the result table.
+	// the text, a line per query (index values are hex: never a "\n").
 	q := sh.s.NewIndexQuerier(schema, opts)
-	out := newResultTable(n, n*len(sh.s.Versions())*3) // 8-bit indexes: "xx," per version; grows for longer ones
-	rest := strs
+	text := make([]byte, 0, n*len(sh.s.Versions())*3) // 8-bit indexes: "xx," per version; grows for longer ones
+	var errs map[int]error
+	value := make([]string, 0, api.MaxIndexFields) // reused: a query's parts
 	for i := range n {
 		k := int(binary.LittleEndian.Uint32(shape[4*i:]))
-		if k < 1 || k > len(rest) {
+		if k < 1 || k > strs.left() {
 			return nil, invalid("query shape does not fit the strings of the queries")
 		}
-		from := len(out.buf)
-		b, err := q.AppendValues(ctx, out.buf, rest[0], rest[1:k])
-		rest = rest[k:]
+		if i > 0 {
+			text = append(text, '\n')
+		}
+		name := strs.next()
+		value = value[:0]
+		for range k - 1 {
+			value = append(value, strs.next())
+		}
+		b, err := q.AppendValues(ctx, text, name, value)
 		if err != nil {
+			if errs == nil {
+				errs = map[int]error{}
+			}
+			errs[i] = err
+			continue
+		}
+		text = b
+	}
+	if strs.left() != 0 {
+		return nil, invalid("query shape does not fit the strings of the queries")
+	}
+	if errs == nil {
+		return string(text), nil
+	}
+	out := newResultTable(n, len(text))
+	for i := range n {
+		line := text
+		if j := bytes.IndexByte(text, '\n'); j >= 0 {
+			line, text = text[:j], text[j+1:]
+		}
+		if err := errs[i]; err != nil {
 			out.fail(err)
 			continue
 		}
-		out.buf = b
-		out.okAppended(from)
-	}
-	if len(rest) != 0 {
-		return nil, invalid("query shape does not fit the strings of the queries")
+		out.ok(line)
 	}
 	return out.js()
 }

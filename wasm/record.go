@@ -361,7 +361,7 @@ func (q *IndexQuerier) AppendValues(ctx context.Context, dst []byte, indexName s
 			if err != nil {
 				return dst, err
 			}
-			mac, err := q.s.indexMAC(ctx, sv, q.schema.Collection, indexName)
+			mac, err := q.s.indexMAC(ctx, sv, q.schema.Collection, qi.name)
 			if err != nil {
 				return dst, err
 			}
@@ -406,7 +406,9 @@ func (q *IndexQuerier) index(name string) (*queryIndex, error) {
 		// A second index: from now on, keep them all.
 		q.indexes = map[string]*queryIndex{q.last.name: q.last}
 	}
-	qi := &queryIndex{name: name, ix: ix}
+	// The name is kept (and becomes a key of the space's MAC cache): a
+	// copy, not a substring of the caller's batch of plaintexts.
+	qi := &queryIndex{name: strings.Clone(name), ix: ix}
 	if q.indexes != nil {
 		q.indexes[name] = qi
 	}

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"math/rand/v2"
 	"runtime"
 	"testing"
 )
@@ -72,6 +73,23 @@ func TestASCIIFastPaths(t *testing.T) {
 		check(s)
 	}
 	t.Logf("%d strings", n)
+}
+
+// TestASCIIFastPathsLong checks the fast paths on random strings of up to
+// 40 bytes over the characters the e-mail rules look at
+// (TestASCIIFastPaths's exhaustive strings are shorter).
+func TestASCIIFastPathsLong(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const alphabet = "aaaaZA@@..  \t\x00\x7f\x80é"
+	n := cond(testing.Short() || runtime.GOARCH == "wasm", 20_000, 200_000)
+	b := make([]byte, 0, 40)
+	for range n {
+		b = b[:0]
+		for range r.IntN(41) {
+			b = append(b, alphabet[r.IntN(len(alphabet))])
+		}
+		checkFastPaths(t, string(b))
+	}
 }
 
 func FuzzASCIIFastPaths(f *testing.F) {

@@ -267,25 +267,28 @@ func emailASCII(v string) (out string, err error, ascii bool) {
 	// empty local part or domain label (email-empty-part): a "." right
 	// after the "@" or after another "." of the domain, or at the end of
 	// the domain once one trailing "." is dropped.
-	bad, upper, emptyLabel := false, false, false
+	// One table look-up per byte (emailClass); only the bytes it marks
+	// take a branch.
+	var seen byte
+	emptyLabel := false
 	at, ats := 0, 0
 	var prev byte
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case c >= utf8.RuneSelf:
-			return "", nil, false
-		case isASCIISpaceOrControl(c):
-			bad = true
-		case c == '@':
-			at, ats = i, ats+1
-		case c == '.':
-			emptyLabel = emptyLabel || ats == 1 && (prev == '@' || prev == '.')
-		case 'A' <= c && c <= 'Z':
-			upper = true
+		if k := emailClass[c]; k != 0 {
+			switch k {
+			case emailNonASCII:
+				return "", nil, false
+			case emailAt:
+				at, ats = i, ats+1
+			case emailDot:
+				emptyLabel = emptyLabel || ats == 1 && (prev == '@' || prev == '.')
+			}
+			seen |= k
 		}
 		prev = c
 	}
+	bad, upper := seen&emailBad != 0, seen&emailUpper != 0
 	switch {
 	case s == "":
 		return "", nil, true
@@ -305,6 +308,35 @@ func emailASCII(v string) (out string, err error, ascii bool) {
 	}
 	return s, nil, true
 }
+
+// The classes of emailClass: what emailASCII must note about a byte (0:
+// nothing).
+const (
+	emailBad      = 1 << iota // white space or a control: isASCIISpaceOrControl
+	emailAt                   // '@'
+	emailDot                  // '.'
+	emailUpper                // 'A' … 'Z'
+	emailNonASCII             // 0x80 … 0xff
+)
+
+// emailClass is the class of each byte for emailASCII.
+var emailClass = func() (t [256]byte) {
+	for c := range 256 {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = emailNonASCII
+		case isASCIISpaceOrControl(byte(c)):
+			t[c] = emailBad
+		case c == '@':
+			t[c] = emailAt
+		case c == '.':
+			t[c] = emailDot
+		case 'A' <= c && c <= 'Z':
+			t[c] = emailUpper
+		}
+	}
+	return t
+}()
 
 // asciiLower maps A–Z to a–z.
 func asciiLower(s string) string {

@@ -22,15 +22,12 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
-	"sync"
 )
 
 // Native returns the pure-Go provider: the Go standard library, on every
@@ -138,34 +135,7 @@ func (nativeSymmetric) NewMAC(_ context.Context, key []byte) (MAC, error) {
 		// providers accept the same inputs.
 		return nil, fmt.Errorf("%w: empty HMAC key", ErrInvalidKey)
 	}
-	key = bytes.Clone(key)
-	m := &nativeMAC{}
-	m.pool.New = func() any { return &hmacState{hmac.New(sha256.New, key)} }
-	return m, nil
-}
-
-// nativeMAC keeps keyed HMAC states in a pool: Reset restores the keyed
-// state without hashing the key again, which is most of the cost of a
-// short message (blind indexes).
-type nativeMAC struct{ pool sync.Pool }
-
-// hmacState is what the pool holds: a concrete type, so that taking one out
-// is a pointer comparison rather than an interface conversion.
-type hmacState struct{ hash.Hash }
-
-var _ AppendMAC = (*nativeMAC)(nil)
-
-func (m *nativeMAC) Sum(ctx context.Context, msg []byte) ([]byte, error) {
-	return m.SumTo(ctx, make([]byte, 0, sha256.Size), msg)
-}
-
-func (m *nativeMAC) SumTo(_ context.Context, dst, msg []byte) ([]byte, error) {
-	h := m.pool.Get().(*hmacState)
-	h.Reset()
-	h.Write(msg)
-	dst = h.Sum(dst)
-	m.pool.Put(h)
-	return dst, nil
+	return newMAC(key), nil
 }
 
 func (nativeSymmetric) HKDF(_ context.Context, secret, salt, info []byte, length int) ([]byte, error) {

@@ -73,6 +73,11 @@ function asciiText(b) {
   return s;
 }
 
+/** An index query's result from its values joined by ",". */
+function indexResult(text) {
+  return { values: text ? text.split(",") : [] };
+}
+
 /** A batch item's error from a result table. */
 function itemError(code, message) {
   return { error: new ZkvaultError(code, message) };
@@ -463,8 +468,10 @@ export class Space extends Handle {
       else strs.push(value);
       shape[i] = Array.isArray(value) ? value.length + 1 : 2;
     }
-    const table = await this.#call("indexValues", schemaText(schema), packed(strs), packUint32(shape), options ? JSON.stringify(options) : undefined);
-    return unpackResults(table, (b) => ({ values: b.length ? asciiText(b).split(",") : [] }), itemError);
+    const out = await this.#call("indexValues", schemaText(schema), packed(strs), packUint32(shape), options ? JSON.stringify(options) : undefined);
+    // Every query succeeded: one string, a line per query (jsbridge/space.go).
+    if (typeof out === "string") return queries.length ? out.split("\n").map(indexResult) : [];
+    return unpackResults(out, (b) => indexResult(asciiText(b)), itemError);
   }
 
   /** Blind-index values of one query (one per secret version); throws on error. */
