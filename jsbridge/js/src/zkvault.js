@@ -10,7 +10,7 @@
 //   const env = await space.envelope(new Passphrase("correct horse battery staple"));
 
 import { BatchArgumentError, packStrings, packUint32, unpackResults } from "./batch.js";
-import { openBatch } from "./fieldcrypto.js";
+import { forgetKeys, openBatch } from "./fieldcrypto.js";
 import { load as loadModule } from "./loader.js";
 
 /** Largest piece of a blob sent to the module in one call. */
@@ -704,6 +704,6 @@ export class LegacyKeys extends Handle {
 export async function load(options) {
   const api = await loadModule(options);
   // Field batches: WebCrypto opens a share of each (jsbridge/provider.go).
-  await api.setBatchHelper(openBatch);
+  await api.setBatchHelper(openBatch, forgetKeys);
   return new Zkvault(api);
 }

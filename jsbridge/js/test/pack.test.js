@@ -38,6 +38,7 @@ test("npm pack makes a tarball that installs and runs the README's Node examples
     "package.json",
     "src/batch.js",
     "src/fieldcrypto.js",
+    "src/fieldworker.js",
     "src/idb.js",
     "src/index.js",
     "src/keystore.js",
