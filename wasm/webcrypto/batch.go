@@ -113,9 +113,10 @@ const SplitMinBatch = 32
 // A helper that hands part of its share to a worker of its own (the JS
 // package does where it can start one) balances that worker against the
 // module's thread itself and says so in its result; then the wait is the
-// worker's, and the share moves by a tenth towards the engine that costs
-// the module's thread less per message, c against g: in Chromium that is
-// WebCrypto, all the way, and Go opens nothing.
+// worker's, and what counts is what each engine costs the module's thread
+// per message, c against g: when WebCrypto costs less (Chromium), the
+// helper gets the whole batch at once and Go opens nothing; else the share
+// moves by a tenth towards Go.
 //
 // A Split is safe for concurrent use.
 type Split struct {
@@ -170,8 +171,9 @@ func (p *Split) record(nw, ng int, call, goTime, wait time.Duration, balanced bo
 	case balanced && c < p.g:
 		// The wait is the helper's worker, which it balances against
 		// this thread itself: what counts is what each engine costs this
-		// thread per message.
-		p.share += step
+		// thread per message, and here Go costs more. The helper adapts
+		// to whatever it is given, so all of it goes there at once.
+		p.share = 1
 	case balanced:
 		p.share -= step
 	case w <= 1.5*p.waitLeast+0.002/float64(nw) && c+w < p.g:
