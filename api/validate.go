@@ -185,11 +185,21 @@ func Base64URLLen(s string) (int, bool) { return base64URLLen(s) }
 // byte string has exactly one accepted text. Every decoder of the formats'
 // base64url uses it.
 func DecodeBase64URL(s string) ([]byte, error) {
-	if _, ok := base64URLLen(s); !ok {
-		return nil, errors.New("not strict base64url without padding")
+	// Strict decoding refuses every byte outside the alphabet but \r and \n,
+	// which it skips: refusing those two first accepts exactly what
+	// base64URLLen does, without a pass through its table (in WebAssembly
+	// that pass cost more than the decoding).
+	if strings.IndexByte(s, '\r') >= 0 || strings.IndexByte(s, '\n') >= 0 {
+		return nil, errBase64URL
 	}
-	return base64.RawURLEncoding.Strict().DecodeString(s)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, errBase64URL
+	}
+	return b, nil
 }
+
+var errBase64URL = errors.New("not strict base64url without padding")
 
 func base64URLLen[T string | []byte](s T) (int, bool) {
 	n := len(s)

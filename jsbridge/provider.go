@@ -20,7 +20,11 @@
 //	                                             the rest in Go meanwhile; the share follows the
 //	                                             measured speed of both (webcrypto.Split). The key
 //	                                             is imported into WebCrypto as a non-extractable
-//	                                             CryptoKey, as for large messages.
+//	                                             CryptoKey, as for large messages. Where it can,
+//	                                             fieldcrypto.js gives part of its share to a worker
+//	                                             of its own (a clone of the CryptoKey; dropped when a
+//	                                             space is forgotten): in Chromium, WebCrypto on two
+//	                                             threads and Go opens nothing.
 //
 // Index batches stay in Go; neither WebCrypto in workers nor module workers
 // holding copies of the space were faster on the test machine (section 10.5).
@@ -111,13 +115,18 @@ func (p *browserProvider) NewAEAD(ctx context.Context, key []byte) (prim.AEAD, e
 // key's, so all keys share it).
 var fieldSplit = webcrypto.NewSplit()
 
-// setBatchHelper(fn): js/src/zkvault.js hands over fieldcrypto.js's
-// openBatch once the module is loaded. Until then batches stay in Go.
+// setBatchHelper(fn, forget): js/src/zkvault.js hands over fieldcrypto.js's
+// openBatch and forgetKeys once the module is loaded. Until then batches
+// stay in Go.
 func setBatchHelper(_ context.Context, args []safejs.Value) (any, error) {
 	if len(args) < 1 {
 		return nil, invalid("setBatchHelper needs a function")
 	}
-	if err := webcrypto.SetBatchHelper(args[0]); err != nil {
+	var forget safejs.Value
+	if len(args) > 1 {
+		forget = args[1]
+	}
+	if err := webcrypto.SetBatchHelper(args[0], forget); err != nil {
 		return nil, invalid("%v", err)
 	}
 	return nil, nil

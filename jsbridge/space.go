@@ -16,12 +16,16 @@ import (
 	"github.com/hack-pad/safejs"
 	"github.com/zkvault/zkvault/api"
 	zkvault "github.com/zkvault/zkvault/wasm"
+	"github.com/zkvault/zkvault/wasm/webcrypto"
 )
 
 // spaceHandle is an unlocked space. Releasing it forgets the space.
 type spaceHandle struct{ s *zkvault.Space }
 
-func (h *spaceHandle) release() { h.s.Forget() }
+func (h *spaceHandle) release() {
+	h.s.Forget()
+	webcrypto.ForgetBatchKeys() // the field worker's copies of its CryptoKeys
+}
 
 func newSpaceResult(s *zkvault.Space) (any, error) {
 	h := handles.add(&spaceHandle{s: s})

@@ -46,7 +46,7 @@ func installBatchHelper() {
 	}
 	fn, err := mod.Get("openBatch")
 	if err == nil {
-		err = webcrypto.SetBatchHelper(fn)
+		err = webcrypto.SetBatchHelper(fn, safejs.Undefined())
 	}
 	if err != nil {
 		panic("fieldcrypto.js: " + err.Error())

@@ -285,6 +285,21 @@ test("the API in Chromium: fields, per-item errors, passphrases, a contained pan
   await noViolations(page);
 });
 
+test("field batches: the worker opens a share, every item as when opened alone, and forget() leaves it no key", TIMEOUT, async () => {
+  const page = await open("/pages/api.html");
+  const r = await step(page, "fieldWorker");
+  assert.deepEqual(r.mismatches, []);
+  assert.equal(r.running, true, "the field worker started");
+  assert.ok(r.batches >= 3, `the worker took ${r.batches} of 6 batches, 3 of them with a fixed share`);
+  assert.equal(r.keysInUse, 1);
+  assert.equal(r.afterForget, 0, "forget() left keys in the worker");
+  assert.equal(r.afterSecondForget, 0);
+  assert.equal(r.otherOk, true);
+  assert.equal(r.otherUsedWorker, true, JSON.stringify(r.debug));
+  assert.ok(r.failures > 300, `${r.failures} failures`);
+  await noViolations(page);
+});
+
 test("the core's frozen vectors (made natively) open in Chromium", TIMEOUT, async (t) => {
   const page = await open("/pages/api.html");
   const results = await step(page, "vectors", await vectorData());

@@ -18,8 +18,10 @@
 //
 // Only ciphertexts, nonces and associated data go out; plaintexts come back
 // in one buffer, which the helper and the module zero once copied. The key
-// is the AEAD's non-extractable CryptoKey. A message that fails on either
-// engine is prim.ErrDecrypt and nothing more, whichever engine opened it.
+// is the AEAD's non-extractable CryptoKey; the helper may clone it into a
+// worker of its own, which drops its clones when ForgetBatchKeys is called.
+// A message that fails on either engine is prim.ErrDecrypt and nothing
+// more, whichever engine opened it.
 
 package webcrypto
 
@@ -43,21 +45,39 @@ func BatchHelperCalls() int64 { return helperCalls.Load() }
 
 var batchHelper struct {
 	sync.Mutex
-	fn safejs.Value
-	ok bool
+	fn     safejs.Value
+	ok     bool
+	forget safejs.Value // undefined, or a function
 }
 
 // SetBatchHelper installs the JavaScript function that opens a share of a
-// batch with WebCrypto (the JS package's openBatch, fieldcrypto.js). Without
-// it, OpenBatch opens everything with the Go AEAD.
-func SetBatchHelper(fn safejs.Value) error {
+// batch with WebCrypto (the JS package's openBatch, fieldcrypto.js), and
+// forget, undefined or a function that drops every CryptoKey the helper
+// passed on (fieldcrypto.js forgetKeys: its worker's copies). Without it,
+// OpenBatch opens everything with the Go AEAD.
+func SetBatchHelper(fn, forget safejs.Value) error {
 	if fn.Type() != safejs.TypeFunction {
 		return errors.New("webcrypto: batch helper is not a function")
 	}
+	if t := forget.Type(); t != safejs.TypeFunction && t != safejs.TypeUndefined {
+		return errors.New("webcrypto: batch helper's forget is not a function")
+	}
 	batchHelper.Lock()
 	defer batchHelper.Unlock()
-	batchHelper.fn, batchHelper.ok = fn, true
+	batchHelper.fn, batchHelper.ok, batchHelper.forget = fn, true, forget
 	return nil
+}
+
+// ForgetBatchKeys tells the batch helper to drop every CryptoKey it passed
+// on (the module calls it when a space is forgotten). Keys still in use are
+// passed on again with their next batch.
+func ForgetBatchKeys() {
+	batchHelper.Lock()
+	f := batchHelper.forget
+	batchHelper.Unlock()
+	if f.Type() == safejs.TypeFunction {
+		_, _ = f.Invoke()
+	}
 }
 
 func helper() (safejs.Value, bool) {
@@ -90,6 +110,14 @@ const SplitMinBatch = 32
 // s = g / (g + x − c), x = (call + Go + wait) / WebCrypto's messages being
 // WebCrypto's time per message.
 //
+// A helper that hands part of its share to a worker of its own (the JS
+// package does where it can start one) balances that worker against the
+// module's thread itself and says so in its result; then the wait is the
+// worker's, and what counts is what each engine costs the module's thread
+// per message, c against g: when WebCrypto costs less (Chromium), the
+// helper gets the whole batch at once and Go opens nothing; else the share
+// moves by a tenth towards Go.
+//
 // A Split is safe for concurrent use.
 type Split struct {
 	mu        sync.Mutex
@@ -115,8 +143,9 @@ func (p *Split) Share() float64 {
 
 // record updates the policy after a batch: nw messages to WebCrypto, ng to
 // Go; call, goTime, wait: the helper call, Go's share and the wait for
-// WebCrypto after it.
-func (p *Split) record(nw, ng int, call, goTime, wait time.Duration) {
+// WebCrypto after it; balanced: the helper shared its part with a thread of
+// its own and balanced the two itself.
+func (p *Split) record(nw, ng int, call, goTime, wait time.Duration, balanced bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.fixed || nw < SplitMinBatch/2 {
@@ -139,6 +168,14 @@ func (p *Split) record(nw, ng int, call, goTime, wait time.Duration) {
 	c := call.Seconds() / float64(nw)
 	const step = 0.1
 	switch {
+	case balanced && c < p.g:
+		// The wait is the helper's worker, which it balances against
+		// this thread itself: what counts is what each engine costs this
+		// thread per message, and here Go costs more. The helper adapts
+		// to whatever it is given, so all of it goes there at once.
+		p.share = 1
+	case balanced:
+		p.share -= step
 	case w <= 1.5*p.waitLeast+0.002/float64(nw) && c+w < p.g:
 		p.share += step
 	case w <= 1.5*p.waitLeast+0.002/float64(nw):
@@ -191,7 +228,7 @@ func OpenBatch(ctx context.Context, web, native prim.AEAD, items []prim.BatchIte
 		return
 	}
 	opened := time.Now()
-	err := w.finishBatch(ctx, pending, items[:nw])
+	threads, err := w.finishBatch(ctx, pending, items[:nw])
 	if err != nil {
 		for i := range items[:nw] {
 			it := &items[i]
@@ -204,7 +241,7 @@ func OpenBatch(ctx context.Context, web, native prim.AEAD, items []prim.BatchIte
 		}
 		return
 	}
-	split.record(nw, len(items)-nw, called.Sub(start), opened.Sub(called), time.Since(opened))
+	split.record(nw, len(items)-nw, called.Sub(start), opened.Sub(called), time.Since(opened), threads > 1)
 }
 
 // startBatch copies the share's messages into one Uint8Array and calls the
@@ -234,14 +271,23 @@ func (a *aead) startBatch(fn safejs.Value, items []prim.BatchItem) (safejs.Value
 }
 
 // finishBatch awaits the helper's promise and fills in the share's results.
-func (a *aead) finishBatch(ctx context.Context, pending safejs.Value, items []prim.BatchItem) error {
+// It returns how many threads the helper used: the result's "threads", 1
+// when it has none (2: the helper balanced its share between the module's
+// thread and a worker of its own).
+func (a *aead) finishBatch(ctx context.Context, pending safejs.Value, items []prim.BatchItem) (threads int, err error) {
 	res, err := await(ctx, "decrypt", pending)
 	if err != nil {
-		return err
+		return 0, err
+	}
+	threads = 1
+	if t, err := res.Get("threads"); err == nil && t.Type() == safejs.TypeNumber {
+		if n, err := t.Int(); err == nil && n > 1 {
+			threads = n
+		}
 	}
 	out, err := a.env.goBytes(res, true)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	want := len(items)
 	for _, it := range items {
@@ -249,7 +295,7 @@ func (a *aead) finishBatch(ctx context.Context, pending safejs.Value, items []pr
 	}
 	if len(out) != want {
 		clear(out)
-		return errors.New("webcrypto: batch helper returned a result of the wrong size")
+		return 0, errors.New("webcrypto: batch helper returned a result of the wrong size")
 	}
 	status, plain := out[:len(items)], out[len(items):]
 	for i := range items {
@@ -263,7 +309,7 @@ func (a *aead) finishBatch(ctx context.Context, pending safejs.Value, items []pr
 		}
 		it.Plaintext, it.Err = p, nil
 	}
-	return nil
+	return threads, nil
 }
 
 // OpenBatch opens every item with WebCrypto (the provider's AEAD is a

@@ -10,7 +10,7 @@
 //   const env = await space.envelope(new Passphrase("correct horse battery staple"));
 
 import { BatchArgumentError, packStrings, packUint32, unpackResults } from "./batch.js";
-import { openBatch } from "./fieldcrypto.js";
+import { forgetKeys, openBatch } from "./fieldcrypto.js";
 import { load as loadModule } from "./loader.js";
 import { decryptStream, encryptStream, transform } from "./blob.js";
 
@@ -664,6 +664,6 @@ export class LegacyKeys extends Handle {
 export async function load(options) {
   const api = await loadModule(options);
   // Field batches: WebCrypto opens a share of each (jsbridge/provider.go).
-  await api.setBatchHelper(openBatch);
+  await api.setBatchHelper(openBatch, forgetKeys);
   return new Zkvault(api);
 }
