@@ -2,13 +2,13 @@ package zkvault
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
 
 	"github.com/zkvault/zkvault/api"
+	"github.com/zkvault/zkvault/internal/tinyjson"
 	"github.com/zkvault/zkvault/wasm/index"
 )
 
@@ -86,7 +86,7 @@ func Schema(name string) (api.Schema, bool) {
 		return api.Schema{}, false
 	}
 	var s api.Schema
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := tinyjson.Unmarshal(b, &s); err != nil {
 		panic(fmt.Sprintf("zkvault: shipped schema %s: %v", name, err)) // caught by TestShippedSchemas
 	}
 	return s, true
