@@ -9,7 +9,7 @@ import (
 )
 
 // Exports for the tests only: the suites build the module with
-// -tags=zkvault_testing (scripts/build-wasm.sh); `make wasm` does not.
+// -tags=zkvault_testing (scripts/build-wasm.sh --test); `make wasm` does not.
 func init() {
 	testOnly = map[string]handler{"_panicForTesting": panicForTesting}
 }

@@ -77,7 +77,7 @@ let wasmBuild;
 
 /**
  * Builds the real module (./jsbridge, with scripts/build-wasm.sh as `make wasm`, plus
- * the test-only exports of -tags=zkvault_testing) into a temporary directory beside the
+ * the test-only exports of --test) into a temporary directory beside the
  * matching wasm_exec.js, once per process. Resolves
  * with {dir, wasm, wasmExec} (paths), or null when there is no Go toolchain.
  */
@@ -88,7 +88,7 @@ export function buildWasm() {
     const dir = await mkdtemp(join(tmpdir(), "zkvault-wasm-"));
     process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
     const wasm = join(dir, "zkvault.wasm");
-    await run(join(repoRoot, "scripts", "build-wasm.sh"), [wasm, "-tags=zkvault_testing"], { cwd: repoRoot });
+    await run(join(repoRoot, "scripts", "build-wasm.sh"), [wasm, "--test"], { cwd: repoRoot });
     const wasmExec = join(dir, "wasm_exec.js");
     await copyFile(fx.wasmExec, wasmExec);
     return { dir, wasm, wasmExec };
