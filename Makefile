@@ -80,7 +80,7 @@ fuzz:
 # The WebAssembly module and Go's wasm_exec.js, into the JS package, and the
 # package into static/pkg/ for the dashboard the binary embeds.
 wasm:
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(JS)/zkvault.wasm ./jsbridge
+	GO=$(GO) ./scripts/build-wasm.sh $(JS)/zkvault.wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(JS)/wasm_exec.js
 	cp $(JS)/zkvault.wasm $(JS)/wasm_exec.js $(JS)/src/*.js static/pkg/
 

@@ -9,14 +9,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"sync"
 
 	"github.com/hack-pad/safejs"
+	"github.com/zkvault/zkvault/internal/tinyjson"
 )
 
 // errInvalidArgument reports a JavaScript argument of the wrong type, size
@@ -191,13 +190,11 @@ func argJSONMode(args []safejs.Value, i int, name string, dst any, strict bool) 
 func decodeJSON(s, name string, dst any) error { return decodeJSONMode(s, name, dst, true) }
 
 func decodeJSONMode(s, name string, dst any, strict bool) error {
-	dec := json.NewDecoder(strings.NewReader(s))
-	if strict {
-		dec.DisallowUnknownFields()
-	}
-	if err := dec.Decode(dst); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
+	// As a json.Decoder (DisallowUnknownFields when strict), then More.
+	rest, err := tinyjson.Decode([]byte(s), dst, strict)
+	if err != nil {
+		var se *tinyjson.SyntaxError
+		var te *tinyjson.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
 			return invalid("%s is not valid JSON", name)
@@ -208,7 +205,7 @@ func decodeJSONMode(s, name string, dst any, strict bool) error {
 			return invalid("%s: %v", name, err)
 		}
 	}
-	if dec.More() {
+	if tinyjson.More(rest) {
 		return invalid("%s has trailing data", name)
 	}
 	return nil
@@ -271,7 +268,7 @@ func jsValue(v any) (safejs.Value, error) {
 
 // jsonText returns v as JSON text, for a result the JS side parses.
 func jsonText(v any) (string, error) {
-	b, err := json.Marshal(v)
+	b, err := tinyjson.Marshal(v)
 	if err != nil {
 		return "", fmt.Errorf("%w: encoding a result: %v", errInternal, err)
 	}

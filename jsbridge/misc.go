@@ -78,12 +78,3 @@ func stats(context.Context, []safejs.Value) (any, error) {
 	runtime.ReadMemStats(&m)
 	return map[string]any{"handles": float64(handles.len()), "memoryBytes": float64(m.Sys), "heapBytes": float64(m.HeapInuse)}, nil
 }
-
-// panicForTesting panics inside a handler, so that the tests can check that
-// a panic is contained: the promise rejects with code "internal" and the
-// module goes on serving calls. It touches no state.
-func panicForTesting(context.Context, []safejs.Value) (any, error) {
-	var m map[string]int
-	m["boom"]++ // a nil map write: a runtime panic, as a bug would cause
-	return nil, nil
-}

@@ -48,7 +48,7 @@ const aeadWebCryptoMin = 8 << 10
 
 // browserProvider routes each primitive to Go or WebCrypto.
 type browserProvider struct {
-	native prim.Symmetric // no RSA: the module does not link Go's
+	native prim.Symmetric // no RSA: the module does not link Go's (-tags=zkvault_nogorsa)
 	web    prim.Provider
 }
 

@@ -11,7 +11,6 @@
 package zkvault
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/zkvault/zkvault/api"
+	"github.com/zkvault/zkvault/internal/tinyjson"
 	"github.com/zkvault/zkvault/wasm/index"
 )
 
@@ -90,7 +90,7 @@ func (s *Space) SealRecord(ctx context.Context, schema api.Schema, id string, fi
 		if fields[name] == nil {
 			continue
 		}
-		raw, err := json.Marshal(fields[name])
+		raw, err := tinyjson.Marshal(fields[name])
 		if err != nil {
 			return api.Record{}, &SchemaError{Collection: schema.Collection, Field: name, Reason: err.Error()}
 		}
@@ -107,7 +107,7 @@ func (s *Space) SealRecord(ctx context.Context, schema api.Schema, id string, fi
 		if err != nil {
 			return api.Record{}, fmt.Errorf("zkvault: field %q: %w", name, err)
 		}
-		rec.Fields[name], _ = json.Marshal(ct)
+		rec.Fields[name] = tinyjson.AppendString(nil, ct)
 	}
 	ixNames := make([]string, 0, len(schema.Indexes))
 	for name := range schema.Indexes {
@@ -195,8 +195,8 @@ func stringsOf(v any) []string {
 // decodeValue decodes raw JSON and checks it against field f.
 func decodeValue(collection, name string, f api.Field, raw []byte) (any, error) {
 	var v any
-	d := json.NewDecoder(bytes.NewReader(raw))
-	if err := d.Decode(&v); err != nil || d.More() {
+	// As json.Decoder's Decode and More (docs/spec/06, "JSON encoding").
+	if rest, err := tinyjson.Decode(raw, &v, false); err != nil || tinyjson.More(rest) {
 		return nil, &SchemaError{Collection: collection, Field: name, Reason: "not a JSON value"}
 	}
 	if err := checkValue(f, v); err != nil {
@@ -278,7 +278,7 @@ func (s *Space) openValue(ctx context.Context, schema api.Schema, id, name strin
 		return decodeValue(schema.Collection, name, f, raw)
 	}
 	var ct string
-	if err := json.Unmarshal(raw, &ct); err != nil {
+	if err := tinyjson.Unmarshal(raw, &ct); err != nil {
 		return nil, parseErr("enc:v2 field", "not a JSON string")
 	}
 	plain, err := s.OpenField(ctx, FieldRef{schema.Collection, id, name}, ct)

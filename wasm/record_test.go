@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -31,6 +32,17 @@ func TestShippedSchemas(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Schemas() = %v, want %v", got, want)
+	}
+	// Every file in schemas/ is shipped (schema.go embeds them one by one).
+	files, err := filepath.Glob("schemas/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range files {
+		files[i] = strings.TrimSuffix(filepath.Base(f), ".json")
+	}
+	if !slices.Equal(files, want) {
+		t.Fatalf("schemas/ holds %v, want %v", files, want)
 	}
 	if _, ok := Schema("nope"); ok {
 		t.Fatal("Schema(nope) found")

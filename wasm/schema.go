@@ -1,14 +1,12 @@
 package zkvault
 
 import (
-	"embed"
-	"encoding/json"
+	_ "embed" // the shipped schemas
 	"fmt"
-	"path"
 	"slices"
-	"strings"
 
 	"github.com/zkvault/zkvault/api"
+	"github.com/zkvault/zkvault/internal/tinyjson"
 	"github.com/zkvault/zkvault/wasm/index"
 )
 
@@ -54,24 +52,46 @@ func ValidateSchema(s api.Schema) error {
 	return nil
 }
 
-//go:embed schemas/*.json
-var schemaFS embed.FS
+// The shipped schemas, one embedded string each rather than an embed.FS,
+// which would link embed, path and io/fs into the WebAssembly module
+// (TestShippedSchemas checks the list against schemas/).
+var (
+	//go:embed schemas/contacts.json
+	schemaContacts string
+	//go:embed schemas/imessage_attachments.json
+	schemaImessageAttachments string
+	//go:embed schemas/imessages.json
+	schemaImessages string
+	//go:embed schemas/locations.json
+	schemaLocations string
+	//go:embed schemas/messages.json
+	schemaMessages string
+	//go:embed schemas/screenshots.json
+	schemaScreenshots string
+	//go:embed schemas/whatsapp_messages.json
+	schemaWhatsappMessages string
+)
+
+// shipped lists the schemas by collection, sorted.
+var shipped = []struct{ name, json string }{
+	{"contacts", schemaContacts},
+	{"imessage_attachments", schemaImessageAttachments},
+	{"imessages", schemaImessages},
+	{"locations", schemaLocations},
+	{"messages", schemaMessages},
+	{"screenshots", schemaScreenshots},
+	{"whatsapp_messages", schemaWhatsappMessages},
+}
 
 // Schemas returns the schemas zkvault ships, sorted by collection: the six
 // collections of the personal vault (screenshots, imessages,
 // imessage_attachments, contacts, locations, whatsapp_messages) and the
 // follow-ups' messages. Each call returns fresh copies.
 func Schemas() []api.Schema {
-	entries, err := schemaFS.ReadDir("schemas") // sorted by name
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	var out []api.Schema
-	for _, e := range entries {
-		s, ok := Schema(strings.TrimSuffix(e.Name(), ".json"))
-		if ok {
-			out = append(out, s)
-		}
+	out := make([]api.Schema, 0, len(shipped))
+	for _, e := range shipped {
+		s, _ := Schema(e.name)
+		out = append(out, s)
 	}
 	return out
 }
@@ -81,12 +101,12 @@ func Schema(name string) (api.Schema, bool) {
 	if !api.ValidName(name) {
 		return api.Schema{}, false
 	}
-	b, err := schemaFS.ReadFile(path.Join("schemas", name+".json"))
-	if err != nil {
+	i := slices.IndexFunc(shipped, func(e struct{ name, json string }) bool { return e.name == name })
+	if i < 0 {
 		return api.Schema{}, false
 	}
 	var s api.Schema
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := tinyjson.Unmarshal([]byte(shipped[i].json), &s); err != nil {
 		panic(fmt.Sprintf("zkvault: shipped schema %s: %v", name, err)) // caught by TestShippedSchemas
 	}
 	return s, true

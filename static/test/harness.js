@@ -35,7 +35,7 @@ export function findChromium() {
 /** The WebAssembly package into static/pkg/, then the server binary (which embeds it) as dir/zkvault. */
 export async function buildServer(dir) {
   const goroot = sh("go", ["env", "GOROOT"]).trim();
-  sh("go", ["build", "-trimpath", "-ldflags=-s -w", "-o", "static/pkg/zkvault.wasm", "./jsbridge"], { env: { ...process.env, GOOS: "js", GOARCH: "wasm" } });
+  sh("scripts/build-wasm.sh", ["static/pkg/zkvault.wasm"]);
   await copyFile(join(goroot, "lib/wasm/wasm_exec.js"), join(STATIC, "pkg/wasm_exec.js"));
   for (const f of await readdir(join(ROOT, "jsbridge/js/src"))) if (f.endsWith(".js")) await copyFile(join(ROOT, "jsbridge/js/src", f), join(STATIC, "pkg", f));
   sh("go", ["build", "-o", join(dir, "zkvault"), "./cmd/zkvault"]);

@@ -6,19 +6,21 @@
 //     fixed prefix, the 512-byte modulus, a fixed suffix.
 //   - Private keys: PKCS #8 DER (RFC 5208) around a PKCS #1 RSAPrivateKey,
 //     parsed with the rules of encoding/asn1 and crypto/x509 (which the tests
-//     check on random and mutated inputs), then validated by crypto/rsa.
+//     check on random and mutated inputs), then checked for consistency as
+//     crypto/rsa's PrivateKey.Validate does, with math/big (rsacheck.go).
 //
 // crypto/x509 would do all of this, but importing it links every key type
 // it knows (ECDSA, Ed25519, the NIST curves, DSA, net for certificates):
 // about 300 KB of the brotli-compressed WebAssembly module, for the two
 // structures zkvault reads. encoding/asn1 costs another 57 KB (its init
-// keeps math/big's formatting). This file needs neither.
+// keeps math/big's formatting). This file needs neither, nor crypto/rsa:
+// the browser module, which leaves RSA to WebCrypto, checks keys with it
+// and links no Go RSA (native_rsa.go).
 
 package prim
 
 import (
 	"bytes"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"math"
@@ -46,11 +48,17 @@ var rsaEncryptionOID = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x
 
 const spkiSize = 550 // len(spkiPrefix) + RSABits/8 + len(spkiSuffix)
 
-// ParseRSAPublicKey parses a SubjectPublicKeyInfo DER RSA public key with
-// the rules of Provider.ImportRSAPublic: a 4096-bit modulus, e = 65537 and
-// the canonical encoding, nothing before or after it. Errors wrap
-// ErrInvalidKey.
-func ParseRSAPublicKey(spki []byte) (*rsa.PublicKey, error) {
+// CheckRSAPublicKey checks a SubjectPublicKeyInfo DER RSA public key with
+// the rules of Provider.ImportRSAPublic (ParseRSAPublicKey's): a 4096-bit
+// modulus, e = 65537 and the canonical encoding, nothing before or after it.
+// Errors wrap ErrInvalidKey.
+func CheckRSAPublicKey(spki []byte) error {
+	_, err := rsaModulus(spki)
+	return err
+}
+
+// rsaModulus returns the modulus of a key that CheckRSAPublicKey accepts.
+func rsaModulus(spki []byte) ([]byte, error) {
 	if len(spki) != spkiSize || !bytes.HasPrefix(spki, spkiPrefix) || !bytes.HasSuffix(spki, spkiSuffix) {
 		return nil, fmt.Errorf("%w: not the canonical SubjectPublicKeyInfo of an RSA-%d key with e = %d", ErrInvalidKey, RSABits, RSAPublicExp)
 	}
@@ -59,54 +67,60 @@ func ParseRSAPublicKey(spki []byte) (*rsa.PublicKey, error) {
 		// Then the INTEGER is not minimal, or the modulus is shorter.
 		return nil, fmt.Errorf("%w: RSA modulus is not %d bits in canonical DER", ErrInvalidKey, RSABits)
 	}
-	return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: RSAPublicExp}, nil
+	return n, nil
 }
 
-// MarshalRSAPublicKey returns the canonical SubjectPublicKeyInfo DER of an
-// RSA-4096 public key with e = 65537 (the bytes crypto/x509's
-// MarshalPKIXPublicKey gives). Other keys are an error wrapping
-// ErrInvalidKey.
-func MarshalRSAPublicKey(k *rsa.PublicKey) ([]byte, error) {
-	if err := checkRSAPublic(k); err != nil {
+// spkiOf returns the canonical SubjectPublicKeyInfo DER of the RSA-4096 key
+// with modulus n and e = 65537 (the bytes crypto/x509's
+// MarshalPKIXPublicKey gives).
+func spkiOf(n *big.Int, e int) ([]byte, error) {
+	if err := checkRSAPublicParams(n, e); err != nil {
 		return nil, err
 	}
 	out := make([]byte, spkiSize)
 	copy(out, spkiPrefix)
-	k.N.FillBytes(out[len(spkiPrefix) : len(spkiPrefix)+RSABits/8])
+	n.FillBytes(out[len(spkiPrefix) : len(spkiPrefix)+RSABits/8])
 	copy(out[len(spkiPrefix)+RSABits/8:], spkiSuffix)
 	return out, nil
 }
 
-// checkRSAPublic enforces the only RSA parameters zkvault uses.
-func checkRSAPublic(k *rsa.PublicKey) error {
-	if k == nil || k.N == nil || k.N.BitLen() != RSABits {
+// checkRSAPublicParams enforces the only RSA parameters zkvault uses.
+func checkRSAPublicParams(n *big.Int, e int) error {
+	if n == nil || n.BitLen() != RSABits {
 		bits := 0
-		if k != nil && k.N != nil {
-			bits = k.N.BitLen()
+		if n != nil {
+			bits = n.BitLen()
 		}
 		return fmt.Errorf("%w: RSA modulus is %d bits, want %d", ErrInvalidKey, bits, RSABits)
 	}
-	if k.E != RSAPublicExp {
-		return fmt.Errorf("%w: RSA public exponent is %d, want %d", ErrInvalidKey, k.E, RSAPublicExp)
+	if e != RSAPublicExp {
+		return fmt.Errorf("%w: RSA public exponent is %d, want %d", ErrInvalidKey, e, RSAPublicExp)
 	}
 	return nil
 }
 
-// ParseRSAPrivateKey parses a PKCS #8 DER RSA private key with the rules of
-// Provider.ImportRSAPrivate: one DER structure with nothing after it, an
-// RSA key that crypto/x509's ParsePKCS8PrivateKey accepts (consistent, as
-// rsa.PrivateKey.Validate checks), two primes, a 4096-bit modulus and
-// e = 65537. Errors wrap ErrInvalidKey.
-func ParseRSAPrivateKey(pkcs8 []byte) (*rsa.PrivateKey, error) {
+// RSAPrivateKeySPKI checks a PKCS #8 DER RSA private key with the rules of
+// Provider.ImportRSAPrivate (ParseRSAPrivateKey's) and returns the
+// SubjectPublicKeyInfo of its public key. It links no RSA: the WebCrypto
+// provider calls it before it hands the key to WebCrypto. Errors wrap
+// ErrInvalidKey.
+func RSAPrivateKeySPKI(pkcs8 []byte) ([]byte, error) {
+	k, err := parseRSAPrivate(pkcs8)
+	if err != nil {
+		return nil, err
+	}
+	return spkiOf(k.n, k.e)
+}
+
+// parseRSAPrivate parses pkcs8 and checks the key: the rules of
+// ParseRSAPrivateKey.
+func parseRSAPrivate(pkcs8 []byte) (*rsaKey, error) {
 	k, err := parsePKCS8(pkcs8)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
 	}
-	if err := checkRSAPublic(&k.PublicKey); err != nil {
+	if err := checkRSAPublicParams(k.n, k.e); err != nil {
 		return nil, err
-	}
-	if len(k.Primes) != 2 {
-		return nil, fmt.Errorf("%w: multi-prime RSA key", ErrInvalidKey)
 	}
 	return k, nil
 }
@@ -324,7 +338,7 @@ func derPositive(b []byte) (*big.Int, error) {
 
 // parsePKCS8 is crypto/x509's ParsePKCS8PrivateKey restricted to RSA keys,
 // after the check that pkcs8 is one DER element with nothing after it.
-func parsePKCS8(pkcs8 []byte) (*rsa.PrivateKey, error) {
+func parsePKCS8(pkcs8 []byte) (*rsaKey, error) {
 	// asn1.Unmarshal into an asn1.RawValue, with no rest.
 	outer := derReader{b: pkcs8}
 	if err := outer.skipAny(); err != nil || len(pkcs8) == 0 || outer.off != len(pkcs8) {
@@ -372,7 +386,7 @@ func parsePKCS8(pkcs8 []byte) (*rsa.PrivateKey, error) {
 //	RSAPrivateKey ::= SEQUENCE { version INTEGER, n, e, d, p, q INTEGER,
 //	    dP, dQ, qInv INTEGER (optional in Go), otherPrimeInfos SEQUENCE
 //	    OF ... OPTIONAL, ... }
-func parsePKCS1(der []byte) (*rsa.PrivateKey, error) {
+func parsePKCS1(der []byte) (*rsaKey, error) {
 	body, err := derOne(der, tagSequence, true)
 	if err != nil {
 		return nil, err
@@ -421,45 +435,11 @@ func parsePKCS1(der []byte) (*rsa.PrivateKey, error) {
 	if e > math.MaxInt || e < math.MinInt {
 		return nil, errDER
 	}
-	k := &rsa.PrivateKey{
-		PublicKey: rsa.PublicKey{N: v[1], E: int(e)},
-		D:         v[3],
-		Primes:    []*big.Int{v[4], v[5]},
-	}
-	k.Precomputed.Dp, k.Precomputed.Dq, k.Precomputed.Qinv = v[6], v[7], v[8]
-	k.Precompute()
-	if err := k.Validate(); err != nil {
+	k := &rsaKey{n: v[1], e: int(e), d: v[3], p: v[4], q: v[5], dp: v[6], dq: v[7], qinv: v[8]}
+	if err := k.check(); err != nil {
 		return nil, err
 	}
 	return k, nil
-}
-
-// marshalPKCS8 returns the PKCS #8 DER of a two-prime RSA key, the bytes
-// crypto/x509's MarshalPKCS8PrivateKey gives.
-func marshalPKCS8(k *rsa.PrivateKey) ([]byte, error) {
-	if len(k.Primes) != 2 {
-		return nil, errMultiPrime
-	}
-	k.Precompute()
-	if err := k.Validate(); err != nil {
-		return nil, err
-	}
-	var pkcs1 []byte
-	pkcs1 = derAppendInt(pkcs1, big.NewInt(0))
-	for _, n := range []*big.Int{k.N, big.NewInt(int64(k.E)), k.D, k.Primes[0], k.Primes[1],
-		k.Precomputed.Dp, k.Precomputed.Dq, k.Precomputed.Qinv} {
-		if n == nil || n.Sign() < 0 {
-			return nil, errRSAValue
-		}
-		pkcs1 = derAppendInt(pkcs1, n)
-	}
-	pkcs1 = derAppendElem(nil, 0x30, pkcs1)
-
-	var info []byte
-	info = derAppendInt(info, big.NewInt(0))
-	info = derAppendElem(info, 0x30, append(derAppendElem(nil, 0x06, rsaEncryptionOID), 0x05, 0x00))
-	info = derAppendElem(info, 0x04, pkcs1)
-	return derAppendElem(nil, 0x30, info), nil
 }
 
 // derAppendElem appends an element with identifier octet id and contents body.

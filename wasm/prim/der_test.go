@@ -67,6 +67,19 @@ func comparePrivate(t *testing.T, der []byte) (accepted bool) {
 	if wantOK && !got.Equal(want) {
 		t.Fatalf("ParseRSAPrivateKey(%x): a different key from crypto/x509's", der)
 	}
+	// The WebCrypto provider's check (no crypto/rsa) accepts the same keys.
+	spki, err := prim.RSAPrivateKeySPKI(der)
+	if err != nil && !errors.Is(err, prim.ErrInvalidKey) {
+		t.Fatalf("RSAPrivateKeySPKI: error does not wrap ErrInvalidKey: %v", err)
+	}
+	if (err == nil) != wantOK {
+		t.Fatalf("RSAPrivateKeySPKI(%x): err = %v, crypto/x509 accepts: %v", der, err, wantOK)
+	}
+	if wantOK {
+		if wantSPKI, _ := x509.MarshalPKIXPublicKey(&want.PublicKey); !bytes.Equal(spki, wantSPKI) {
+			t.Fatalf("RSAPrivateKeySPKI(%x) = %x, crypto/x509 %x", der, spki, wantSPKI)
+		}
+	}
 	return wantOK
 }
 
@@ -146,6 +159,7 @@ func derSeeds(t testing.TB) (private, public [][]byte) {
 		}
 		return der
 	}
+	add := func(x *big.Int, y int64) *big.Int { return new(big.Int).Add(x, big.NewInt(y)) }
 	n, e, d, p, q := rk.N, rk.E, rk.D, rk.Primes[0], rk.Primes[1]
 	dp, dq, qi := rk.Precomputed.Dp, rk.Precomputed.Dq, rk.Precomputed.Qinv
 	null := asn1.NullRawValue
@@ -169,6 +183,23 @@ func derSeeds(t testing.TB) (private, public [][]byte) {
 		seq(0, n, e, d, p, q, dp, dq, new(big.Int).Neg(qi)), // negative
 		seq(0, n, e, d, p, q, dp, dq, new(big.Int)),         // zero
 		seq(0, n, e, d, p, q, dp, dq),                       // no qInv
+		// Inconsistent values (rsacheck.go against crypto/rsa's Validate).
+		seq(0, n, e, add(d, 2), p, q, dp, dq, qi),              // d
+		seq(0, n, e, add(d, 2), p, q),                          // d, no CRT values
+		seq(0, n, e, n, p, q),                                  // d = N
+		seq(0, n, e, d, p, q, add(dp, 2), dq, qi),              // dP
+		seq(0, n, e, d, p, q, dp, add(dq, 2), qi),              // dQ
+		seq(0, n, e, d, p, q, dp, dq, add(qi, 1)),              // qInv
+		seq(0, n, e, d, p, q, dp, dq, new(big.Int).Add(qi, p)), // qInv + p
+		seq(0, n, e, d, p, q, new(big.Int).Add(dp, p), dq, qi), // dP + p
+		seq(0, n, e, d, add(p, 2), q, dp, dq, qi),              // p
+		seq(0, n, e, d, add(p, 2), q),                          // p, no CRT values
+		seq(0, n, e, d, p, add(q, 2)),                          // q, no CRT values
+		seq(0, n, e, d, p, p, dp, dp, qi),                      // q = p
+		seq(0, n, e, d, one, n, dp, dq, qi),                    // p = 1
+		seq(0, add(n, 2), e, d, p, q, dp, dq, qi),              // N
+		seq(0, n, e, d, p, q, add(dp, -1), dq, qi),             // dP - 1
+		seq(0, n, e, d, p, q, dp, dq, add(qi, -1)),             // qInv - 1
 	} {
 		private = append(private,
 			wrap(pkcs1, null),

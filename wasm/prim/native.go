@@ -8,7 +8,7 @@
 //   - Key wrapping: RSA-OAEP (crypto/rsa, RFC 8017) with SHA-256 and
 //     MGF1-SHA-256, 4096-bit modulus, e = 65537; public keys as
 //     SubjectPublicKeyInfo DER, private keys as PKCS #8 DER (der.go, with
-//     the rules of crypto/x509).
+//     the rules of crypto/x509); the RSA half is native_rsa.go.
 //   - Randomness: crypto/rand.
 //
 // Every decryption or authentication failure is ErrDecrypt, nothing more.
@@ -18,29 +18,20 @@ package prim
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/pbkdf2"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 )
 
-// Native returns the pure-Go provider: the Go standard library, on every
-// platform including js/wasm. It is safe for concurrent use.
-//
-// Its private keys live in Go memory; extractable only decides whether
-// ExportPKCS8 answers.
-func Native() Provider { return nativeProvider{} }
-
 // NativeSymmetric returns the primitives of Native other than RSA, for a
 // provider that takes RSA from elsewhere (the browser's, which uses
-// WebCrypto): a WebAssembly module that holds only these does not link
-// Go's RSA.
+// WebCrypto). It exists in every build, Native not in the browser module's
+// (native_rsa.go).
 func NativeSymmetric() Symmetric { return nativeSymmetric{} }
 
 // Symmetric is Provider without RSA: the methods mean what they mean there.
@@ -53,22 +44,16 @@ type Symmetric interface {
 	PBKDF2(ctx context.Context, password, salt []byte, iterations, keyLen int) ([]byte, error)
 }
 
-// nativeProvider is nativeSymmetric and RSA. The two are distinct types so
-// that NativeSymmetric does not keep the RSA methods reachable.
-type nativeProvider struct{ nativeSymmetric }
-
+// nativeSymmetric is the native provider without RSA (nativeProvider,
+// native_rsa.go, adds it). The two are distinct types so that
+// NativeSymmetric does not keep the RSA methods reachable.
 type nativeSymmetric struct{}
 
-var (
-	_ Provider  = nativeProvider{}
-	_ Symmetric = nativeSymmetric{}
-)
+var _ Symmetric = nativeSymmetric{}
 
 // maxGCMPlaintext is the longest plaintext AES-GCM with a 96-bit nonce may
 // encrypt (NIST SP 800-38D): 2^32 - 2 blocks. crypto/cipher panics beyond it.
 const maxGCMPlaintext = (1<<32 - 2) * aes.BlockSize
-
-func (nativeProvider) Name() string { return "native" }
 
 func (nativeSymmetric) Random(b []byte) error {
 	// crypto/rand.Read never fails (Go 1.24+): it crashes the program
@@ -158,108 +143,4 @@ func (nativeSymmetric) PBKDF2(ctx context.Context, password, salt []byte, iterat
 		return nil, err
 	}
 	return pbkdf2.Key(sha256.New, string(password), salt, iterations, keyLen)
-}
-
-func (nativeProvider) GenerateRSA(ctx context.Context, extractable bool) (PrivateKey, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	// Since Go 1.26 crypto/rsa draws from the system's secure source
-	// whatever reader it is given.
-	k, err := rsa.GenerateKey(rand.Reader, RSABits)
-	if err != nil {
-		return nil, err
-	}
-	return newNativePrivate(k, extractable)
-}
-
-func (nativeProvider) ImportRSAPublic(_ context.Context, spki []byte) (PublicKey, error) {
-	// A key has one encoding, so that it has one fingerprint: any other DER
-	// spelling of the same key (absent NULL parameters, ...) is refused.
-	k, err := ParseRSAPublicKey(spki)
-	if err != nil {
-		return nil, err
-	}
-	return newNativePublic(k)
-}
-
-func (nativeProvider) ImportRSAPrivate(_ context.Context, pkcs8 []byte, extractable bool) (PrivateKey, error) {
-	k, err := ParseRSAPrivateKey(pkcs8) // also validates the key
-	if err != nil {
-		return nil, err
-	}
-	return newNativePrivate(k, extractable)
-}
-
-type nativePublic struct {
-	key  *rsa.PublicKey
-	spki []byte
-}
-
-func newNativePublic(k *rsa.PublicKey) (*nativePublic, error) {
-	spki, err := MarshalRSAPublicKey(k)
-	if err != nil {
-		return nil, err
-	}
-	return &nativePublic{key: k, spki: spki}, nil
-}
-
-func (p *nativePublic) SPKI() []byte { return bytes.Clone(p.spki) }
-
-func (p *nativePublic) Encrypt(ctx context.Context, msg, label []byte) ([]byte, error) {
-	if len(msg) > RSAOAEPMaxMessage {
-		return nil, fmt.Errorf("prim: RSA-OAEP message is %d bytes, at most %d", len(msg), RSAOAEPMaxMessage)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	// EncryptOAEP uses the same hash (SHA-256) for OAEP and MGF1.
-	return rsa.EncryptOAEP(sha256.New(), rand.Reader, p.key, msg, label)
-}
-
-type nativePrivate struct {
-	key         *rsa.PrivateKey
-	pub         *nativePublic
-	extractable bool
-}
-
-func newNativePrivate(k *rsa.PrivateKey, extractable bool) (*nativePrivate, error) {
-	if err := checkRSAPublic(&k.PublicKey); err != nil {
-		return nil, err
-	}
-	if len(k.Primes) != 2 {
-		return nil, fmt.Errorf("%w: multi-prime RSA key", ErrInvalidKey)
-	}
-	pub, err := newNativePublic(&k.PublicKey)
-	if err != nil {
-		return nil, err
-	}
-	return &nativePrivate{key: k, pub: pub, extractable: extractable}, nil
-}
-
-func (k *nativePrivate) Public() PublicKey { return k.pub }
-
-var oaepSHA256 = rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: crypto.SHA256}
-
-func (k *nativePrivate) Decrypt(ctx context.Context, ciphertext, label []byte) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if len(ciphertext) != RSACiphertextSize {
-		return nil, ErrDecrypt
-	}
-	opts := oaepSHA256
-	opts.Label = label
-	out, err := k.key.Decrypt(nil, ciphertext, &opts)
-	if err != nil {
-		return nil, ErrDecrypt
-	}
-	return out, nil
-}
-
-func (k *nativePrivate) ExportPKCS8(_ context.Context) ([]byte, error) {
-	if !k.extractable {
-		return nil, ErrNotExtractable
-	}
-	return marshalPKCS8(k.key)
 }

@@ -32,7 +32,7 @@
 // passwords and PBKDF2 outputs, plaintexts, random bytes, PKCS #8 given to
 // ImportRSAPrivate or returned by ExportPKCS8 of an extractable key.
 // ImportRSAPrivate also parses and validates the PKCS #8 in Go with
-// prim.ParseRSAPrivateKey (to refuse exactly what the native provider
+// prim.RSAPrivateKeySPKI (to refuse exactly what the native provider
 // refuses, and to build the public key); the parsed key is garbage when it returns, not
 // zeroed. A key pair made by GenerateRSA with extractable false, or
 // reloaded with PrivateKeyFromCryptoKey, never has its private bytes in

@@ -82,7 +82,7 @@ func (e *env) newPublicKey(ctx context.Context, pub safejs.Value) (*publicKey, e
 	}
 	// WebCrypto exports canonical DER; check, so that SPKI is the same
 	// bytes every provider gives for this key.
-	if _, err := prim.ParseRSAPublicKey(spki); err != nil {
+	if err := prim.CheckRSAPublicKey(spki); err != nil {
 		return nil, err
 	}
 	return &publicKey{env: e, key: pub, spki: spki}, nil
@@ -162,7 +162,7 @@ func truthy(v safejs.Value) bool {
 // provider: WebCrypto alone accepts trailing bytes and non-canonical
 // encodings), then imports it.
 func (p *provider) ImportRSAPublic(ctx context.Context, spki []byte) (prim.PublicKey, error) {
-	if _, err := prim.ParseRSAPublicKey(spki); err != nil {
+	if err := prim.CheckRSAPublicKey(spki); err != nil {
 		return nil, err
 	}
 	der, err := p.env.bytes(spki)
@@ -180,16 +180,13 @@ func (p *provider) ImportRSAPublic(ctx context.Context, spki []byte) (prim.Publi
 }
 
 // ImportRSAPrivate validates pkcs8 in Go as the native provider does (one
-// DER structure, two primes, a consistent RSA-4096 key with e = 65537) and
-// takes the public key from it; then it imports the private key into
-// WebCrypto with the extractable flag, and the public key. The Go copy of
-// the parsed key is dropped on return.
+// DER structure, two primes, a consistent RSA-4096 key with e = 65537:
+// prim.RSAPrivateKeySPKI, which links no Go RSA) and takes the public key
+// from it; then it imports the private key into WebCrypto with the
+// extractable flag, and the public key. The Go copy of the parsed key is
+// dropped on return.
 func (p *provider) ImportRSAPrivate(ctx context.Context, pkcs8 []byte, extractable bool) (prim.PrivateKey, error) {
-	k, err := prim.ParseRSAPrivateKey(pkcs8) // also validates the key
-	if err != nil {
-		return nil, err
-	}
-	spki, err := prim.MarshalRSAPublicKey(&k.PublicKey)
+	spki, err := prim.RSAPrivateKeySPKI(pkcs8) // also validates the key
 	if err != nil {
 		return nil, err
 	}

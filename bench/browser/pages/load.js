@@ -1,8 +1,8 @@
 // Load to first call: from the start of the navigation (performance.now() is
 // relative to it) to the first exported call returning. ?mode=
-//   default   load() as the package does it: instantiateStreaming(fetch(url)), which
-//             Chromium's code cache serves compiled on later loads when the response
-//             comes from the HTTP cache
+//   default   load() as the package does it: compileStreaming(fetch(url)) started
+//             before wasm_exec.js is imported, which Chromium's code cache serves
+//             compiled on later loads when the response comes from the HTTP cache
 //   phases    the same work split in two: WebAssembly.compileStreaming(fetch(url))
 //             (served from the code cache when cached), then load({module}): the Go
 //             runtime's start and the module's main until the API is ready

@@ -3,12 +3,14 @@
 import { loadModule as load } from "/pkg/src/index.js";
 import { publish } from "/pages/common.js";
 
-let streamed = 0;
-const instantiateStreaming = WebAssembly.instantiateStreaming;
-WebAssembly.instantiateStreaming = (...args) => {
-  streamed++;
-  return instantiateStreaming(...args);
-};
+let streamed = 0; // streaming compilations: compileStreaming or instantiateStreaming
+for (const name of ["compileStreaming", "instantiateStreaming"]) {
+  const f = WebAssembly[name];
+  WebAssembly[name] = (...args) => {
+    streamed++;
+    return f(...args);
+  };
+}
 
 async function attempt(opts) {
   streamed = 0;

@@ -3,8 +3,10 @@
 // call into the module too early, because nothing has the API before then.
 //
 // Where the module comes from:
-//   browser   fetch(url) + WebAssembly.instantiateStreaming; when the server does not
-//             send Content-Type application/wasm, the bytes are read and compiled
+//   browser   fetch(url) + WebAssembly.compileStreaming, started before wasm_exec.js
+//             is imported so that the two overlap (Chromium serves a module it has
+//             compiled before from its code cache); when the server does not send
+//             Content-Type application/wasm, the bytes are read and compiled
 //             instead. The page's CSP must allow 'wasm-unsafe-eval' in script-src.
 //   Node 20+  a file: URL or path, read with node:fs/promises.
 //   Workers   no compiling at run time: pass the WebAssembly.Module the platform gives
@@ -52,6 +54,9 @@ export async function load(options = {}) {
     throw new RangeError("zkvault: options.timeoutMs must be a positive number of milliseconds");
   }
 
+  // Fetch and compile the module while wasm_exec.js loads: neither needs the other.
+  const compiling = compile(module ?? options.wasm ?? new URL("../zkvault.wasm", import.meta.url));
+  compiling.catch(() => {}); // reported below, unless goClass fails first
   const GoClass = await goClass(options);
   const go = new GoClass();
   const readyName = READY_PREFIX + randomHex(16);
@@ -62,7 +67,13 @@ export async function load(options = {}) {
     exitCode = code;
   };
 
-  const instance = await instantiate(module ?? options.wasm ?? new URL("../zkvault.wasm", import.meta.url), go.importObject);
+  const compiled = await compiling;
+  let instance;
+  try {
+    instance = await WebAssembly.instantiate(compiled, go.importObject);
+  } catch (err) {
+    throw explain(err);
+  }
 
   let timer;
   try {
@@ -119,17 +130,15 @@ async function goClass(options) {
 
 /**
  * @param {WebAssembly.Module | string | URL | Response | PromiseLike<Response> | BufferSource} source
- * @returns {Promise<WebAssembly.Instance>}
+ * @returns {Promise<WebAssembly.Module>}
  */
-async function instantiate(source, imports) {
+async function compile(source) {
   try {
-    if (source instanceof WebAssembly.Module) return await WebAssembly.instantiate(source, imports);
-    if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
-      return (await WebAssembly.instantiate(source, imports)).instance;
-    }
-    if (typeof source === "string" || source instanceof URL) return await instantiateURL(source, imports);
+    if (source instanceof WebAssembly.Module) return source;
+    if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return await WebAssembly.compile(source);
+    if (typeof source === "string" || source instanceof URL) return await compileURL(source);
     if (typeof source?.then === "function" || (typeof Response !== "undefined" && source instanceof Response)) {
-      return await instantiateResponse(await source, imports);
+      return await compileResponse(await source);
     }
   } catch (err) {
     throw explain(err);
@@ -137,26 +146,25 @@ async function instantiate(source, imports) {
   throw new TypeError("zkvault: options.wasm must be a URL, a string, a Response, a promise of one, or the module's bytes");
 }
 
-async function instantiateURL(src, imports) {
+async function compileURL(src) {
   const hasScheme = src instanceof URL || /^[a-z][a-z0-9+.-]*:/i.test(src);
   if (hasScheme ? new URL(src).protocol === "file:" : globalThis.location === undefined) {
     // Node (and other runtimes with files): a file: URL, or a path.
     const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
-    const bytes = await readFile(hasScheme ? new URL(src) : src);
-    return (await WebAssembly.instantiate(bytes, imports)).instance;
+    return WebAssembly.compile(await readFile(hasScheme ? new URL(src) : src));
   }
-  return instantiateResponse(await fetch(src), imports);
+  return compileResponse(await fetch(src));
 }
 
-async function instantiateResponse(resp, imports) {
+async function compileResponse(resp) {
   if (typeof resp?.arrayBuffer !== "function") throw new TypeError("zkvault: options.wasm did not give a Response");
   if (!resp.ok) throw new Error(`zkvault: fetching ${resp.url || "the WebAssembly module"}: HTTP ${resp.status}`);
   const type = resp.headers?.get("content-type") ?? "";
-  if (typeof WebAssembly.instantiateStreaming === "function" && /^application\/wasm\s*(;|$)/i.test(type)) {
-    return (await WebAssembly.instantiateStreaming(resp, imports)).instance;
+  if (typeof WebAssembly.compileStreaming === "function" && /^application\/wasm\s*(;|$)/i.test(type)) {
+    return WebAssembly.compileStreaming(resp);
   }
   // Wrong or missing MIME type: streaming compilation would refuse it; compile the bytes.
-  return (await WebAssembly.instantiate(await resp.arrayBuffer(), imports)).instance;
+  return WebAssembly.compile(await resp.arrayBuffer());
 }
 
 function explain(err) {

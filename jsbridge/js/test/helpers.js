@@ -76,8 +76,9 @@ export async function readmeExamples(kind) {
 let wasmBuild;
 
 /**
- * Builds the real module (./jsbridge, the same command as `make wasm`) into a
- * temporary directory beside the matching wasm_exec.js, once per process. Resolves
+ * Builds the real module (./jsbridge, with scripts/build-wasm.sh as `make wasm`, plus
+ * the test-only exports of --test) into a temporary directory beside the
+ * matching wasm_exec.js, once per process. Resolves
  * with {dir, wasm, wasmExec} (paths), or null when there is no Go toolchain.
  */
 export function buildWasm() {
@@ -87,10 +88,7 @@ export function buildWasm() {
     const dir = await mkdtemp(join(tmpdir(), "zkvault-wasm-"));
     process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
     const wasm = join(dir, "zkvault.wasm");
-    await run("go", ["build", "-trimpath", "-ldflags=-s -w", "-o", wasm, "./jsbridge"], {
-      cwd: repoRoot,
-      env: { ...process.env, GOOS: "js", GOARCH: "wasm" },
-    });
+    await run(join(repoRoot, "scripts", "build-wasm.sh"), [wasm, "--test"], { cwd: repoRoot });
     const wasmExec = join(dir, "wasm_exec.js");
     await copyFile(fx.wasmExec, wasmExec);
     return { dir, wasm, wasmExec };

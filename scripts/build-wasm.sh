@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Usage: scripts/build-wasm.sh OUT [--test] [go build flags...]
+# Builds zkvault.wasm (./jsbridge) into OUT: the one build command, used by
+# `make wasm` and by every test that builds the module, so that the tests run
+# what ships. Build tags:
+#   zkvault_nogorsa   always: the module leaves RSA to WebCrypto and links no
+#                     Go RSA (wasm/prim/native_rsa.go)
+#   zkvault_testing   with --test: the exports only tests may call
+#                     (jsbridge/testing.go)
+set -euo pipefail
+out=${1:?usage: build-wasm.sh OUT [--test] [go build flags...]}
+shift
+tags=zkvault_nogorsa
+if [ "${1:-}" = "--test" ]; then
+  tags=$tags,zkvault_testing
+  shift
+fi
+# Packages that are cold in the browser (formatting, time, reflection, key
+# import and PEM, the API checks shared with the server, legacy data, the
+# safejs wrappers) are compiled without inlining: -28 KB brotli. The hot
+# ones (the runtime, crypto, the core's field, record and index code,
+# tinyjson, the bridge's batch loops) keep it: without it they run up to
+# twice as slow (wasm benchmarks in Node).
+noinline=(fmt internal/fmtsort time reflect math/big encoding/pem os io/fs
+  github.com/hack-pad/safejs/... github.com/zkvault/zkvault/api github.com/zkvault/zkvault/wasm/legacy)
+gcflags=()
+for p in "${noinline[@]}"; do gcflags+=("-gcflags=$p=-l"); done
+cd "$(dirname "$0")/.."
+GOOS=js GOARCH=wasm exec "${GO:-go}" build -trimpath -ldflags='-s -w' "${gcflags[@]}" -tags="$tags" "$@" -o "$out" ./jsbridge
