@@ -16,7 +16,6 @@
 package prim
 
 import (
-	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
