@@ -343,13 +343,23 @@ func (v *vault) ensureCollections(ctx context.Context) error {
 	return nil
 }
 
-// openState opens the vault's import state file.
-func (a *app) openState(ctx context.Context, c *common, v *vault) (*state.State, error) {
+// stateFile returns the path of the vault's import state file and the
+// space's id key, which keys it.
+func (a *app) stateFile(ctx context.Context, c *common, v *vault) (string, []byte, error) {
 	path, err := a.statePath(c)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	key, err := v.space.IDKey(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	return path, key, nil
+}
+
+// openState opens the vault's import state file, locked for an import.
+func (a *app) openState(ctx context.Context, c *common, v *vault) (*state.State, error) {
+	path, key, err := a.stateFile(ctx, c, v)
 	if err != nil {
 		return nil, err
 	}
@@ -365,11 +375,7 @@ func (a *app) openState(ctx context.Context, c *common, v *vault) (*state.State,
 
 // readState reads the vault's import state file without locking it.
 func (a *app) readState(ctx context.Context, c *common, v *vault) (*state.State, error) {
-	path, err := a.statePath(c)
-	if err != nil {
-		return nil, err
-	}
-	key, err := v.space.IDKey(ctx)
+	path, key, err := a.stateFile(ctx, c, v)
 	if err != nil {
 		return nil, err
 	}
