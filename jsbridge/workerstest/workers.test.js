@@ -3,10 +3,11 @@
 // `make wasm` builds it) from the WebAssembly.Module the platform gives it, opens
 // every frozen vector of the core, and seals values that then open natively.
 //
-// Needs this directory's devDependencies (scripts/ensure-npm.sh jsbridge/workerstest)
+// Needs this directory's npm packages (scripts/ensure-npm.sh jsbridge/workerstest)
 // and Go. Run: node --test jsbridge/workerstest/
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,7 +18,9 @@ import { fileURLToPath } from "node:url";
 import { buildWasm, packageDir, vectorData, verifyNative } from "../js/test/helpers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const workerd = join(here, "node_modules", ".bin", "workerd");
+// workerd's platform package (package.json says why not npm `workerd` itself).
+const platform = { "linux-x64": "linux-64", "linux-arm64": "linux-arm64" }[`${process.platform}-${process.arch}`];
+const workerd = platform && join(here, "node_modules", "@cloudflare", `workerd-${platform}`, "bin", "workerd");
 const TIMEOUT = { timeout: 300_000 };
 
 let dir;
@@ -38,6 +41,12 @@ function freePort() {
 }
 
 before(async () => {
+  if (!workerd || !existsSync(workerd)) {
+    throw new Error(
+      `no workerd binary for ${process.platform}-${process.arch}: run scripts/ensure-npm.sh jsbridge/workerstest ` +
+        "(it installs @cloudflare/workerd-linux-64 or -linux-arm64); on other systems add @cloudflare/workerd-<platform> to its package.json",
+    );
+  }
   const build = await buildWasm();
   assert.ok(build, "Go is needed to build the module");
   // The worker's modules, laid out as in the repository so that the relative
