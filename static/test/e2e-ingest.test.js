@@ -178,6 +178,10 @@ test("search by the phone number written differently finds the contact stored as
   await wa.getByText("Hi, this is Priya, new number. Saving the quokka-lantern-2207 route now").waitFor();
   for (const text of fromPhone) assert.ok((await wa.getByText(text, { exact: true }).count()) >= 1, `WhatsApp: ${text}`);
   assert.equal(await wa.locator("[data-id]").count(), fromPhone.length);
+  for (const group of [wa, page.locator('[data-collection="imessages"]')]) {
+    const times = await group.locator("[data-id] time").evaluateAll((ts) => ts.map((t) => Date.parse(t.getAttribute("datetime"))));
+    assert.deepEqual(times, [...times].sort((a, b) => b - a), "results newest first");
+  }
   assert.equal(await wa.getByText("Count me in").count(), 0, "Bob's messages are not found");
   // iMessages with +14155550100: im-1001…im-1004 (im-1003 has only a subject).
   const im = page.locator('[data-collection="imessages"]');

@@ -121,6 +121,12 @@ export default function searchView(app) {
 
   function group(coll, index, items) {
     const title = vault.COLLECTIONS.find((c) => c.name === coll)?.title ?? coll;
+    if (coll !== "contacts") {
+      // The server answers in index order, which says nothing; show the newest first.
+      const tf = coll === "imessages" ? "date" : "timestamp";
+      const at = (r) => (typeof r.fields?.[tf] === "number" ? r.fields[tf] : -Infinity);
+      items = [...items].sort((a, b) => at(b) - at(a));
+    }
     const body = coll === "contacts" ? h("div", { class: "cards" }, items.map(contactCard)) : h("div", { class: "records" }, items.map((r) => hit(coll, r)));
     return h("section", { class: "result-group", dataset: { collection: coll, index } }, h("h2", {}, `${title} `, h("span", { class: "muted" }, `· ${items.length}`)), body);
   }
