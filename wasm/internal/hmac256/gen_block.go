@@ -4,9 +4,9 @@
 // its 64 rounds unrolled, the eight working variables renamed round by round
 // instead of moved, and the message schedule kept in 16 variables. Written
 // this way it compiles to straight-line WebAssembly with no array of 64 words
-// and no loop; see doc.go.
+// and no loop; see hmac256.go.
 //
-//	go run gen_block.go
+//	go run gen_block.go [OUT]   (OUT defaults to block_unrolled.go)
 package main
 
 import (
@@ -82,7 +82,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := os.WriteFile("block_unrolled.go", src, 0o644); err != nil {
+	out := "block_unrolled.go"
+	if len(os.Args) > 1 {
+		out = os.Args[1]
+	}
+	if err := os.WriteFile(out, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
 }
