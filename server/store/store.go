@@ -115,9 +115,21 @@ type Store interface {
 }
 
 // Backuper is implemented by stores that can write a consistent copy of
-// their database while serving.
+// their data, blobs included, while serving.
 type Backuper interface {
-	Backup(ctx context.Context, w io.Writer) (int64, error)
+	// Backup takes a point-in-time snapshot. Errors found before the
+	// first byte is written (such as a blob whose file is missing) come
+	// here; the snapshot keeps what it references until Close.
+	Backup(ctx context.Context) (Snapshot, error)
+}
+
+// Snapshot is a backup ready to be written (docs/backup.md has the
+// format of the bbolt store's).
+type Snapshot interface {
+	// WriteTo writes the archive once, streaming.
+	WriteTo(w io.Writer) (int64, error)
+	// Close releases the snapshot; always call it.
+	Close() error
 }
 
 // Settings are the platform settings.

@@ -12,7 +12,6 @@
 package boltstore
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -34,7 +33,10 @@ const DBFile = "zkvault.db"
 // Store is the bbolt store.
 type Store struct {
 	*kvstore.Store
-	bdb *bolt.DB
+	bdb      *bolt.DB
+	dir      string
+	blobs    *files
+	readOnly bool
 }
 
 // Options of Open.
@@ -83,27 +85,26 @@ func Open(dir string, o *Options) (*Store, error) {
 			return nil, fmt.Errorf("boltstore: create buckets: %w", err)
 		}
 	}
-	ks, err := kvstore.New(boltDB{bdb}, &files{dir: filepath.Join(dir, "blobs")}, &kvstore.Options{MergeRuns: o.MergeRuns, ReadOnly: o.ReadOnly})
+	fs := &files{dir: filepath.Join(dir, "blobs")}
+	ks, err := kvstore.New(boltDB{bdb}, fs, &kvstore.Options{MergeRuns: o.MergeRuns, ReadOnly: o.ReadOnly})
 	if err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("boltstore: %w", err)
 	}
-	return &Store{Store: ks, bdb: bdb}, nil
+	if !o.ReadOnly {
+		// Snapshots of backups that a crash interrupted (we hold the
+		// database's lock: no backup of this directory runs).
+		if old, err := filepath.Glob(filepath.Join(dir, backupTempPattern)); err == nil {
+			for _, p := range old {
+				os.Remove(p)
+			}
+		}
+	}
+	return &Store{Store: ks, bdb: bdb, dir: dir, blobs: fs, readOnly: o.ReadOnly}, nil
 }
 
 // Bolt returns the underlying database (for checks and benchmarks).
 func (s *Store) Bolt() *bolt.DB { return s.bdb }
-
-// Backup writes a consistent copy of the database to w while it serves.
-func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
-	var n int64
-	err := s.bdb.View(func(tx *bolt.Tx) error {
-		var err error
-		n, err = tx.WriteTo(w)
-		return err
-	})
-	return n, err
-}
 
 // Check runs bbolt's consistency check and returns the first errors found.
 func (s *Store) Check() error {

@@ -44,6 +44,10 @@ type Store struct {
 	written   atomic.Int64 // runs written since New
 	wake      chan struct{}
 	mergeMu   sync.Mutex // one merge at a time
+
+	rmMu    sync.Mutex // removals of blob files (backup.go)
+	rmHolds int
+	rmQueue []string
 }
 
 // LogFlushInterval bounds how long a queued log entry waits for a write;
@@ -857,7 +861,7 @@ func (s *Store) PutBlob(ctx context.Context, meta store.BlobMeta, r io.Reader) (
 		return meta, wrap("put blob", err)
 	}
 	if oldFile != "" {
-		s.files.Remove(oldFile)
+		s.removeFile(oldFile)
 	}
 	return meta, nil
 }
@@ -897,7 +901,7 @@ func (s *Store) DeleteBlob(ctx context.Context, space, id string) error {
 	if err != nil {
 		return wrap("delete blob", err)
 	}
-	s.files.Remove(file)
+	s.removeFile(file)
 	return nil
 }
 
