@@ -273,7 +273,7 @@ func TestBackupRestore(t *testing.T) {
 	restoreAndCheck := func(file string, from, to time.Time) {
 		t.Helper()
 		dir := filepath.Join(t.TempDir(), "restored")
-		out, err := run1(t, "restore", "--data", dir, file)
+		out, err := run1(t, "restore", file, "--data", dir) // flags after the file, too
 		if err != nil || !strings.Contains(out, "restored") {
 			t.Fatalf("restore %s: %v\n%s", file, err, out)
 		}

@@ -106,6 +106,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 type flags struct {
 	*flag.FlagSet
 	errs []error
+	pos  []string // the arguments that are not flags
 }
 
 func newFlags(name, synopsis string, stderr io.Writer) *flags {
@@ -173,12 +174,26 @@ func (f *flags) i64(name string, def int64, help string) *int64 {
 	return f.Int64(name, def, help+" ($"+envName(name)+")")
 }
 
+// parse parses args; flags may come after the other arguments too
+// (zkvault restore FILE --data DIR), except after "--".
 func (f *flags) parse(args []string, stderr io.Writer) (ok bool, code int) {
-	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return false, 0
+	for {
+		if err := f.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return false, 0
+			}
+			return false, 2
 		}
-		return false, 2
+		rest := f.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			f.pos = append(f.pos, rest...)
+			break
+		}
+		f.pos = append(f.pos, rest[0])
+		args = rest[1:]
 	}
 	if len(f.errs) > 0 {
 		fmt.Fprintln(stderr, "zkvault:", errors.Join(f.errs...))
@@ -215,8 +230,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if ok, code := f.parse(args, stderr); !ok {
 		return code
 	}
-	if f.NArg() > 0 {
-		fmt.Fprintf(stderr, "zkvault serve: unexpected argument %q\n", f.Arg(0))
+	if len(f.pos) > 0 {
+		fmt.Fprintf(stderr, "zkvault serve: unexpected argument %q\n", f.pos[0])
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
@@ -363,11 +378,11 @@ func backup(args []string, stdout, stderr io.Writer) int {
 	if ok, code := f.parse(args, stderr); !ok {
 		return code
 	}
-	if f.NArg() != 1 {
+	if len(f.pos) != 1 {
 		f.Usage()
 		return 2
 	}
-	if err := backupMain(*addr, *data, f.Arg(0), stdout, stderr); err != nil {
+	if err := backupMain(*addr, *data, f.pos[0], stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "zkvault backup:", err)
 		return 1
 	}
@@ -483,11 +498,11 @@ func restore(args []string, stdout, stderr io.Writer) int {
 	if ok, code := f.parse(args, stderr); !ok {
 		return code
 	}
-	if f.NArg() != 1 {
+	if len(f.pos) != 1 {
 		f.Usage()
 		return 2
 	}
-	if err := restoreMain(*data, f.Arg(0), *force, stdout, stderr); err != nil {
+	if err := restoreMain(*data, f.pos[0], *force, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "zkvault restore:", err)
 		return 1
 	}

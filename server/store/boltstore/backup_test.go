@@ -520,3 +520,19 @@ func TestRestoreTarget(t *testing.T) {
 		t.Fatalf("parent %v", got)
 	}
 }
+
+// TestOpenRemovesSnapshots: a backup's database snapshot that a crash
+// left in the data directory goes at the next open.
+func TestOpenRemovesSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	left := filepath.Join(dir, ".backup-123.db")
+	os.WriteFile(left, []byte("x"), 0o600)
+	st, err := boltstore.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if _, err := os.Stat(left); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("snapshot left: %v", err)
+	}
+}
