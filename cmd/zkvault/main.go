@@ -453,7 +453,11 @@ func backupHTTP(addr, data string) (io.ReadCloser, string, error) {
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		resp.Body.Close()
-		return nil, "", fmt.Errorf("%s: %s: %s", url, resp.Status, strings.TrimSpace(string(b)))
+		hint := ""
+		if resp.StatusCode >= 500 {
+			hint = " (the server's log says why)"
+		}
+		return nil, "", fmt.Errorf("%s: %s: %s%s", url, resp.Status, strings.TrimSpace(string(b)), hint)
 	}
 	return brokenOff{resp.Body}, url, nil
 }
