@@ -92,15 +92,62 @@ func Open(dir string, o *Options) (*Store, error) {
 		return nil, fmt.Errorf("boltstore: %w", err)
 	}
 	if !o.ReadOnly {
-		// Snapshots of backups that a crash interrupted (we hold the
-		// database's lock: no backup of this directory runs).
+		// What a crash can leave behind (we hold the database's lock: no
+		// other process uses the directory, and nothing is written yet).
 		if old, err := filepath.Glob(filepath.Join(dir, backupTempPattern)); err == nil {
 			for _, p := range old {
 				os.Remove(p)
 			}
 		}
+		sweepBlobs(bdb, fs.dir)
 	}
 	return &Store{Store: ks, bdb: bdb, dir: dir, blobs: fs, readOnly: o.ReadOnly}, nil
+}
+
+// sweepBlobs removes the blob files that no blob references: uploads a
+// crash interrupted (.tmp-*), and files whose removal a crash prevented
+// (after the transaction that replaced or deleted their blob, or while a
+// backup held removals). It removes nothing unless it could read every
+// blob's metadata, and only names the store gives files.
+func sweepBlobs(bdb *bolt.DB, dir string) {
+	used := map[string]bool{}
+	err := bdb.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(kvstore.BlobsBucket())
+		if b == nil {
+			return errors.New("no blobs bucket")
+		}
+		return b.ForEach(func(k, v []byte) error {
+			m, err := kvstore.DecodeBlob(k, v)
+			used[m.File] = true
+			return err
+		})
+	})
+	if err != nil {
+		return
+	}
+	subs, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, sub := range subs {
+		if !sub.IsDir() || len(sub.Name()) != 2 {
+			continue
+		}
+		p := filepath.Join(dir, sub.Name())
+		es, err := os.ReadDir(p)
+		if err != nil {
+			continue
+		}
+		for _, e := range es {
+			name := e.Name()
+			if !e.Type().IsRegular() {
+				continue
+			}
+			if strings.HasPrefix(name, ".tmp-") || validBlobName(name) && strings.HasPrefix(name, sub.Name()) && !used[name] {
+				os.Remove(filepath.Join(p, name))
+			}
+		}
+	}
 }
 
 // Bolt returns the underlying database (for checks and benchmarks).
