@@ -8,7 +8,9 @@
 // Every write is one bbolt transaction, durable (fsync'd) when it returns; a
 // batch of records is one transaction, its index entries included (as a
 // pending run that a background merger folds into the index later). The
-// store logic and the key layout are kvstore's.
+// store logic and the key layout are kvstore's. Opening for writes removes
+// what a crash can leave: blob files no blob references, and backup
+// snapshots (backup.go; restore.go reads backups back).
 package boltstore
 
 import (
