@@ -52,7 +52,7 @@ Usage:
 
 Every flag is also an environment variable: --addr is ZKVAULT_ADDR, --data is
 ZKVAULT_DATA, --max-blob is ZKVAULT_MAX_BLOB; a flag given on the command line
-wins.
+wins. (Not restore's --force: replacing a data directory is asked for each time.)
 
 Credentials:
   admin secret      written to DATA/admin.secret (mode 0600) on the first run;
