@@ -270,7 +270,7 @@ func readArchive(r io.Reader, dst string, withBlobs bool, progress func(Progress
 	dbPath := filepath.Join(dst, DBFile)
 	switch {
 	case isBolt(head):
-		return readLegacy(c, dbPath, buf)
+		return readLegacy(c, dbPath, withBlobs, buf)
 	case !isTar(head):
 		if len(head) == 0 {
 			return info, bad("the file is empty")
@@ -327,7 +327,7 @@ func readArchive(r io.Reader, dst string, withBlobs bool, progress func(Progress
 	if h.Name != DBFile || h.Size != m.Database.Size || h.PAXRecords[paxSHA256] != m.Database.SHA256 {
 		return info, bad("the second entry is %q (%d bytes), not the database the manifest describes", h.Name, h.Size)
 	}
-	sum, err := writeFile(dbPath, func(f *os.File) (string, error) { return c.copyOut(f, tr, h.Size, buf) })
+	sum, err := writeFile(dbPath, withBlobs, func(f *os.File) (string, error) { return c.copyOut(f, tr, h.Size, buf) })
 	if err != nil {
 		return info, err
 	}
@@ -393,7 +393,7 @@ func readArchive(r io.Reader, dst string, withBlobs bool, progress func(Progress
 			if err := os.MkdirAll(sub, 0o700); err != nil {
 				return info, err
 			}
-			sum, err = writeFile(filepath.Join(sub, b.File), func(f *os.File) (string, error) { return c.copyOut(f, tr, h.Size, buf) })
+			sum, err = writeFile(filepath.Join(sub, b.File), true, func(f *os.File) (string, error) { return c.copyOut(f, tr, h.Size, buf) })
 		} else {
 			sum, err = c.copyOut(nil, tr, h.Size, buf)
 		}
@@ -441,9 +441,9 @@ func readArchive(r io.Reader, dst string, withBlobs bool, progress func(Progress
 }
 
 // readLegacy reads a database-only backup into dbPath.
-func readLegacy(c *counter, dbPath string, buf []byte) (RestoreInfo, error) {
+func readLegacy(c *counter, dbPath string, sync bool, buf []byte) (RestoreInfo, error) {
 	info := RestoreInfo{Legacy: true}
-	_, err := writeFile(dbPath, func(f *os.File) (string, error) {
+	_, err := writeFile(dbPath, sync, func(f *os.File) (string, error) {
 		n, err := io.CopyBuffer(f, c, buf)
 		c.add(n)
 		info.DatabaseBytes = n
@@ -474,14 +474,15 @@ func readLegacy(c *counter, dbPath string, buf []byte) (RestoreInfo, error) {
 	return info, nil
 }
 
-// writeFile creates path (0600), fills it with fill, and syncs it.
-func writeFile(path string, fill func(*os.File) (string, error)) (string, error) {
+// writeFile creates path (0600), fills it with fill, and syncs it if sync
+// (a restore; a verification keeps nothing).
+func writeFile(path string, sync bool, fill func(*os.File) (string, error)) (string, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", err
 	}
 	s, err := fill(f)
-	if err == nil {
+	if err == nil && sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -493,15 +494,18 @@ func writeFile(path string, fill func(*os.File) (string, error)) (string, error)
 // openChecked opens a restored database read-only, runs bbolt's check and
 // checks that it is a zkvault database.
 func openChecked(path string) (*bolt.DB, error) {
+	if err := checkBoltLayout(path); err != nil {
+		return nil, bad("the database is damaged: %v", err)
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
 		return nil, bad("the database does not open: %v", err)
 	}
 	err = db.View(func(tx *bolt.Tx) error {
 		var errs []error
-		for err := range tx.Check() {
-			if errs = append(errs, err); len(errs) == 10 {
-				break
+		for err := range tx.Check() { // to the end: Check's goroutine holds the transaction
+			if len(errs) < 10 {
+				errs = append(errs, err)
 			}
 		}
 		if len(errs) > 0 {
