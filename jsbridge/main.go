@@ -103,6 +103,7 @@ func exported() map[string]handler {
 		"spaceForget":       spaceForget,
 		"sealFields":        sealFields,
 		"openFields":        openFields,
+		"spaceFieldKey":     spaceFieldKey,
 		"sealRecords":       sealRecords,
 		"openRecords":       openRecords,
 		"indexValues":       indexValues,

@@ -449,6 +449,31 @@ func openFields(ctx context.Context, args []safejs.Value) (any, error) {
 	return out.js()
 }
 
+// spaceFieldKey(h, kid) → CryptoKey: the field key of secret version kid
+// (its decimal text, as in enc:v2) as the non-extractable AES-GCM CryptoKey
+// the browser provider imported it into; never key bytes. The JS package
+// opens field batches with it (js/src/fieldopen.js, docs/spec 10.5). A
+// version not in the keyring is unknown_key_version.
+func spaceFieldKey(ctx context.Context, args []safejs.Value) (any, error) {
+	sh, _, err := argHandle[*spaceHandle](args, 0, "space")
+	if err != nil {
+		return nil, err
+	}
+	kid, err := argString(args, 1, "key id")
+	if err != nil {
+		return nil, err
+	}
+	v, ok := api.ParseKeyVersion(kid)
+	if !ok {
+		return nil, invalid("key id must be a decimal 1…4294967295 without leading zeros")
+	}
+	a, err := sh.s.FieldAEAD(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	return aeadCryptoKey(ctx, a)
+}
+
 // schemaArg reads a schema: a shipped collection name, or an api.Schema as
 // JSON text (starting with "{").
 func schemaArg(args []safejs.Value, i int) (api.Schema, error) {

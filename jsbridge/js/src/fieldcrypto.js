@@ -1,144 +1,166 @@
-// The WebCrypto half of a batch of AES-256-GCM openings (wasm/webcrypto/batch.go has
-// the design and the format): the module hands over one buffer and one call starts a
-// crypto.subtle.decrypt per message, all in flight, on views of that buffer (no
-// copies); the promise resolves with one buffer of results. Parsing, associated data,
-// unpadding and errors stay in the module.
+// Field batches opened in JavaScript (docs/spec 10.5): space.openFields hands over the
+// batch's strings and the field keys (the module's non-extractable CryptoKeys, one per
+// secret version) and openFieldBatch opens every item with fieldopen.js, which does
+// what the module's OpenField does, all decryptions in flight. No byte goes through
+// the module's memory.
 //
 // Chromium runs crypto.subtle.decrypt on the calling thread (docs/spec 10.5.1), so
 // where the platform has module workers a second thread takes part: a dedicated
 // worker (fieldworker.js), started on the first batch, is given each batch's tail
-// (its bytes copied into a buffer that is transferred, the results transferred back)
-// while this thread decrypts the head. The worker gets each AES key once, as the
-// non-extractable CryptoKey itself (structured clone; it stays non-extractable), and
-// holds nothing else; forgetKeys() makes it drop them all. Outside a page (Node,
-// Cloudflare Workers, a worker), or where the worker fails to start or fails later,
-// everything runs on this thread, as before.
+// (the items' strings, structured clones) and opens it with the same code while this
+// thread opens the head; its results come back in one transferred buffer and one
+// string. The worker gets each key once, as the non-extractable CryptoKey itself
+// (structured clone; it stays non-extractable), and holds nothing else; forgetKeys()
+// makes it drop them all. Outside a page (Node, Cloudflare Workers, a worker), or
+// where the worker fails to start or fails later, everything runs on this thread.
+
+import { CODES, openFieldItems } from "./fieldopen.js";
 
 /** Smallest tail worth a round trip to the worker. */
 const WORKER_MIN = 32;
 
-/**
- * Opens n messages under key (a non-extractable AES-GCM CryptoKey).
- * buf holds per message: nonce (12 bytes), ciphertext || tag, associated data, back
- * to back; lens holds per message two u32 little-endian: the ciphertext's length (tag
- * included, at least 16) and the associated data's. Resolves with one Uint8Array: a
- * status byte per message (1 opened, 0 failed), then the plaintexts back to back
- * (ciphertext length − 16 bytes each; zeros for a message that failed). When a
- * worker opened part of them, the array has a property threads = 2.
- * @param {CryptoKey} key
- * @param {Uint8Array} buf
- * @param {Uint8Array} lens
- * @param {number} n
- * @returns {Promise<Uint8Array>}
- */
-export function openBatch(key, buf, lens, n) {
-  const dv = new DataView(lens.buffer, lens.byteOffset, lens.byteLength);
-  if (lens.byteLength !== 8 * n) throw new RangeError("openBatch: lengths do not match n");
-  let size = n;
-  let need = 0;
-  for (let i = 0; i < n; i++) {
-    const cl = dv.getUint32(8 * i, true);
-    if (cl < 16) throw new RangeError("openBatch: ciphertext shorter than its tag");
-    size += cl - 16;
-    need += 12 + cl + dv.getUint32(8 * i + 4, true);
-  }
-  if (need !== buf.length) throw new RangeError("openBatch: buffer does not match the lengths");
-  const out = new Uint8Array(size);
-  const w = n >= 2 * WORKER_MIN ? fieldWorker() : null;
-  const k = w ? Math.round(n * split.share) : 0;
-  if (k < WORKER_MIN || n - k < 1) return decryptInto(key, buf, dv, n, out, n).then(() => out);
+const utf8d = new TextDecoder();
 
-  // The worker takes messages h…n−1 (the tail of buf), this thread 0…h−1.
-  const h = n - k;
-  let p = 0;
-  let o = n;
-  for (let i = 0; i < h; i++) {
-    const cl = dv.getUint32(8 * i, true);
-    p += 12 + cl + dv.getUint32(8 * i + 4, true);
-    o += cl - 16;
-  }
-  const tail = buf.slice(p);
-  const tailLens = lens.slice(8 * h);
-  const started = now();
-  const remote = w.open(key, tail, tailLens, k).then(
-    (r) => {
-      // Its status bytes, then its plaintexts, where they go in out; then zeroed.
-      out.set(r.out.subarray(0, k), h);
-      out.set(r.out.subarray(k), o);
-      r.out.fill(0);
-      return r;
+/**
+ * One opened field: {value, text}. value (a Uint8Array with a buffer of its own,
+ * exactly the value) is made on first access from bytes only this object reaches,
+ * and is then an ordinary data property; text is there from the start.
+ * @param {ArrayBuffer | Uint8Array} src the bytes: an ArrayBuffer, or a view
+ * @param {number} off
+ * @param {number} n
+ * @param {string} text
+ */
+function opened(src, off, n, text) {
+  return {
+    get value() {
+      const value = src instanceof ArrayBuffer ? new Uint8Array(src.slice(off, off + n)) : src.slice(off, off + n);
+      Object.defineProperty(this, "value", { value, writable: true, enumerable: true, configurable: true });
+      return value;
     },
-    () => {
-      // The worker failed (or went away): this thread opens the tail after all, from
-      // buf and lens (tail and tailLens were transferred).
-      const tdv = new DataView(lens.buffer, lens.byteOffset + 8 * h, 8 * k);
-      const mine = new Uint8Array(size - o + k);
-      return decryptInto(key, buf.subarray(p), tdv, k, mine, k).then(() => {
-        out.set(mine.subarray(0, k), h);
-        out.set(mine.subarray(k), o);
-        mine.fill(0);
-        return null;
-      });
+    set value(value) {
+      Object.defineProperty(this, "value", { value, writable: true, enumerable: true, configurable: true });
     },
-  );
-  const t0 = now();
-  const local = decryptInto(key, buf, dv, h, out, n);
-  const issued = now() - t0; // Chromium: the decryptions themselves
-  return local.then(() => {
-    const free = now(); // this thread is free to take the worker's results
-    return remote.then((r) => {
-      if (r) {
-        split.record(h, k, issued, r, started, free);
-        // Tells the module's policy (webcrypto.Split) that this share was balanced
-        // between two threads here.
-        Object.defineProperty(out, "threads", { value: 2 });
-      }
-      return out;
-    });
-  });
+    text,
+  };
+}
+
+/** A failed item as space.openFields reports it. */
+function failed(code, message, errorOf) {
+  return { error: errorOf(CODES[code] ?? "internal", message) };
 }
 
 /**
- * Decrypts the first n messages of buf (lengths in dv) under key, all in flight,
- * into out: message i's status byte at i, the plaintexts back to back from at on.
- * Resolves when every one has settled.
- * @param {CryptoKey} key
- * @param {Uint8Array} buf
- * @param {DataView} dv
- * @param {number} n
- * @param {Uint8Array} out
- * @param {number} at where the first plaintext goes in out
- * @returns {Promise<unknown>}
+ * Opens a batch of field ciphertexts of space spaceId. strs holds 4 strings per item
+ * (collection, record id, field name, enc:v2 text); keys maps each key id to the
+ * CryptoKey of that version (null: not in the keyring). Resolves with one result per
+ * item: {value, text} or {error} (errorOf(code, message) makes the error).
+ * @param {string} spaceId
+ * @param {string[]} strs
+ * @param {Map<string, CryptoKey | null>} keys
+ * @param {(code: string, message: string) => Error} errorOf
+ * @returns {Promise<object[]>}
  */
-export function decryptInto(key, buf, dv, n, out, at) {
-  const subtle = globalThis.crypto.subtle;
-  const all = new Array(n);
-  // One algorithm object for every call: decrypt reads (and copies) it before it
-  // returns, so changing it for the next message is safe.
-  const alg = { name: "AES-GCM", iv: buf, additionalData: buf, tagLength: 128 };
-  let p = 0;
-  let o = at;
-  for (let i = 0; i < n; i++) {
-    const cl = dv.getUint32(8 * i, true);
-    const al = dv.getUint32(8 * i + 4, true);
-    alg.iv = buf.subarray(p, p + 12);
-    alg.additionalData = buf.subarray(p + 12 + cl, p + 12 + cl + al);
-    const pos = o;
-    all[i] = subtle.decrypt(alg, key, buf.subarray(p + 12, p + 12 + cl)).then(
-      (plain) => {
-        const v = new Uint8Array(plain);
-        if (v.length === cl - 16) {
-          out.set(v, pos);
-          out[i] = 1;
-        }
-        v.fill(0);
+export async function openFieldBatch(spaceId, strs, keys, errorOf) {
+  const n = strs.length / 4;
+  const out = new Array(n);
+  const w = n >= 2 * WORKER_MIN ? fieldWorker() : null;
+  const k = w ? Math.round(n * split.share) : 0;
+  const local = (from, to) =>
+    openFieldItems(
+      spaceId,
+      strs,
+      from,
+      to,
+      keys,
+      (i, plain, len) => {
+        out[from + i] = opened(plain, 0, len, utf8d.decode(new Uint8Array(plain, 0, len)));
       },
-      () => {},
+      (i, code, message) => {
+        out[from + i] = failed(code, message, errorOf);
+      },
     );
-    p += 12 + cl + al;
-    o += cl - 16;
+  if (k < WORKER_MIN || n - k < 1) {
+    await local(0, n);
+    return out;
   }
-  return Promise.all(all);
+
+  // The worker takes items h…n−1, this thread 0…h−1.
+  const h = n - k;
+  const started = now();
+  const remote = w.open(spaceId, strs.slice(4 * h), keys).then(
+    (r) => r,
+    () => null, // the worker failed (or went away): this thread opens the tail after all
+  );
+  const t0 = now();
+  await local(0, h);
+  const free = now(); // this thread is free to take the worker's results
+  const r = await remote;
+  if (!r) {
+    await local(h, n);
+    return out;
+  }
+  split.record(h, k, free - t0, r, started, free);
+  const { buf, lens, tlens, text, errors } = r;
+  let off = 0;
+  let toff = 0;
+  for (let j = 0; j < k; j++) {
+    const len = lens[j];
+    if (len < 0) continue;
+    const tl = tlens[j];
+    out[h + j] = opened(buf, off, len, text.substring(toff, toff + tl));
+    off += len;
+    toff += tl;
+  }
+  for (const [j, code, message] of errors) out[h + j] = failed(code, message, errorOf);
+  return out;
+}
+
+/**
+ * The worker's side of a batch (fieldworker.js): opens items of strs and packs the
+ * results for the page: buf, the values back to back; lens, each item's value length
+ * (−1: failed); text, their UTF-8 decodings joined, and tlens their lengths; errors,
+ * [item, code, message] of each failed item. The inner plaintexts are zeroed once
+ * copied.
+ * @param {string} spaceId
+ * @param {string[]} strs
+ * @param {Map<string, CryptoKey | null>} keys
+ */
+export async function openPacked(spaceId, strs, keys) {
+  const n = strs.length / 4;
+  const plains = new Array(n);
+  const lens = new Int32Array(n).fill(-1);
+  const errors = [];
+  let size = 0;
+  await openFieldItems(
+    spaceId,
+    strs,
+    0,
+    n,
+    keys,
+    (i, plain, len) => {
+      plains[i] = plain;
+      lens[i] = len;
+      size += len;
+    },
+    (i, code, message) => errors.push([i, code, message]),
+  );
+  const buf = new Uint8Array(size);
+  const tlens = new Int32Array(n);
+  const texts = [];
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const len = lens[i];
+    if (len < 0) continue;
+    const v = new Uint8Array(plains[i]);
+    const value = v.subarray(0, len);
+    buf.set(value, off);
+    const t = utf8d.decode(value);
+    texts.push(t);
+    tlens[i] = t.length;
+    v.fill(0);
+    off += len;
+  }
+  return { buf, lens, tlens, text: texts.join(""), errors };
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -147,9 +169,8 @@ const now = () => performance.timeOrigin + performance.now();
  * The worker's share of a batch. It starts at one half and then balances the two
  * threads: after each batch, slack is how long the worker had been done when this
  * thread was free to take its results (negative: how long this thread waited), and
- * the share moves by half the messages that slack is worth at both threads' measured
- * cost per message. Where this thread does more than decrypt (the module parses and
- * copies on it), the worker ends up with more than half.
+ * the share moves by half the items that slack is worth at both threads' measured
+ * cost per item.
  */
 const split = {
   share: 0.5,
@@ -158,21 +179,21 @@ const split = {
   /** Set by tests: the share stays as it is. */
   pinned: false,
   /**
-   * @param {number} h this thread's messages
+   * @param {number} h this thread's items
    * @param {number} k the worker's
-   * @param {number} issued ms this thread spent issuing its decryptions
+   * @param {number} mine ms this thread spent on its items
    * @param {{busy: number, done: number}} r the worker's report: ms busy, when done
    * @param {number} started when the tail was posted
    * @param {number} free when this thread could take the results
    */
-  record(h, k, issued, r, started, free) {
+  record(h, k, mine, r, started, free) {
     if (this.pinned) return;
     const n = h + k;
     const cw = r.busy / k;
-    const cp = Math.max(issued / h, cw / 4);
+    const cp = Math.max(mine / h, cw / 4);
     const slack = free - Math.max(r.done, started);
     const move = slack / (cw + cp) / 2;
-    this.last = { h, k, issued, busy: r.busy, slack };
+    this.last = { h, k, mine, busy: r.busy, slack };
     this.share = Math.min(Math.max((k + move) / n, 0.1), 0.9);
   },
 };
@@ -181,9 +202,12 @@ const split = {
 
 /** @type {FieldWorker | null | undefined} undefined: not tried yet; null: none */
 let worker;
+/** Set by tests: no worker (everything on this thread). */
+let workerOff = false;
 
 /** The field worker, started on first use; null where there is none. */
 function fieldWorker() {
+  if (workerOff) return null;
   if (worker === undefined) {
     worker = null;
     if (typeof Worker === "function" && typeof globalThis.document === "object") {
@@ -249,17 +273,26 @@ class FieldWorker {
   }
 
   /**
-   * @returns {Promise<{out: Uint8Array, busy: number, done: number}>}
+   * Opens a batch's tail in the worker: each key it lacks is posted first.
+   * @param {string} spaceId
+   * @param {string[]} strs
+   * @param {Map<string, CryptoKey | null>} keys
+   * @returns {Promise<{buf: Uint8Array, lens: Int32Array, tlens: Int32Array, text: string, errors: [number, number, string][], busy: number, done: number}>}
    */
-  open(key, buf, lens, n) {
-    let id = this.#keys.get(key);
-    if (id === undefined) {
-      id = this.#nextKey++;
-      this.#keys.set(key, id);
-      this.#w.postMessage({ op: "key", id, key });
+  open(spaceId, strs, keys) {
+    const kids = [];
+    for (const [kid, key] of keys) {
+      if (!key) continue;
+      let id = this.#keys.get(key);
+      if (id === undefined) {
+        id = this.#nextKey++;
+        this.#keys.set(key, id);
+        this.#w.postMessage({ op: "key", id, key });
+      }
+      kids.push([kid, id]);
     }
     this.batches++;
-    return this.#ask({ op: "open", id, buf, lens, n }, [buf.buffer, lens.buffer]);
+    return this.#ask({ op: "open", spaceId, strs, kids });
   }
 
   forget() {
@@ -274,7 +307,7 @@ class FieldWorker {
 }
 
 /**
- * Makes the field worker drop every key it holds (the module calls it when a space
+ * Makes the field worker drop every key it holds (the package calls it when a space
  * is forgotten; keys of spaces still open are sent again with their next batch).
  */
 export function forgetKeys() {
@@ -303,4 +336,12 @@ export async function fieldWorkerStateForTesting(ask = false) {
 export function pinWorkerShareForTesting(share) {
   split.pinned = share !== null;
   if (share !== null) split.share = Math.min(Math.max(share, 0.1), 0.9);
+}
+
+/**
+ * For tests: with true, batches run on this thread only (no worker); false undoes it.
+ * @param {boolean} off
+ */
+export function disableWorkerForTesting(off) {
+  workerOff = off;
 }

@@ -1,20 +1,23 @@
 // The field worker (started by fieldcrypto.js): opens the tail of a field batch with
-// WebCrypto on a thread of its own. It holds AES-GCM CryptoKeys that the page posted
-// to it (non-extractable; structured clones of the module's) and nothing else, and
-// drops them all on "forget". Messages:
+// fieldopen.js and WebCrypto on a thread of its own. It holds AES-GCM CryptoKeys that
+// the page posted to it (non-extractable; structured clones of the module's) and
+// nothing else, and drops them all on "forget". Messages:
 //
 //   {op: "key", id, key}              keep key under id
-//   {op: "open", req, id, buf, lens, n}  open n messages under key id (the format of
-//                                     fieldcrypto.js openBatch; buf and lens are
-//                                     transferred) → {req, out, busy, done}, out
-//                                     transferred; busy: ms spent, done: when (ms
-//                                     since the epoch, high resolution)
+//   {op: "open", req, spaceId, strs, kids}
+//                                     open the items of strs (4 strings each, as
+//                                     fieldcrypto.js openFieldBatch) of space spaceId;
+//                                     kids: [key id, key's id] of the versions the
+//                                     keyring has → {req, buf, lens, tlens, text,
+//                                     errors, busy, done} (fieldcrypto.js openPacked),
+//                                     buffers transferred; busy: ms spent, done: when
+//                                     (ms since the epoch, high resolution)
 //   {op: "forget"}                    drop every key
 //   {op: "keys", req}                 → {req, keys}: how many keys it holds (tests)
 //
 // It posts {op: "ready"} once it runs.
 
-import { decryptInto } from "./fieldcrypto.js";
+import { openPacked } from "./fieldcrypto.js";
 
 /** @type {Map<number, CryptoKey>} */
 const keys = new Map();
@@ -33,19 +36,19 @@ self.onmessage = async (e) => {
       return;
     case "open": {
       const t0 = performance.now();
-      const key = keys.get(m.id);
-      if (!key) {
-        self.postMessage({ req: m.req, error: "no such key" });
-        return;
+      const byKid = new Map();
+      for (const [kid, id] of m.kids) {
+        const key = keys.get(id);
+        if (!key) {
+          self.postMessage({ req: m.req, error: "no such key" });
+          return;
+        }
+        byKid.set(kid, key);
       }
       try {
-        const dv = new DataView(m.lens.buffer, m.lens.byteOffset, m.lens.byteLength);
-        let size = m.n;
-        for (let i = 0; i < m.n; i++) size += dv.getUint32(8 * i, true) - 16;
-        const out = new Uint8Array(size);
-        await decryptInto(key, m.buf, dv, m.n, out, m.n);
+        const r = await openPacked(m.spaceId, m.strs, byKid);
         const t1 = performance.now();
-        self.postMessage({ req: m.req, out, busy: t1 - t0, done: performance.timeOrigin + t1 }, [out.buffer]);
+        self.postMessage({ req: m.req, ...r, busy: t1 - t0, done: performance.timeOrigin + t1 }, [r.buf.buffer, r.lens.buffer, r.tlens.buffer]);
       } catch (err) {
         self.postMessage({ req: m.req, error: String(err?.message ?? err) });
       }
