@@ -14,7 +14,7 @@
 // makes it drop them all. Outside a page (Node, Cloudflare Workers, a worker), or
 // where the worker fails to start or fails later, everything runs on this thread.
 
-import { CODES, openFieldItems } from "./fieldopen.js";
+import { CODES, decryptPrepared, INCORRECT_KEY, prepareFields } from "./fieldopen.js";
 
 /** Smallest tail worth a round trip to the worker. */
 const WORKER_MIN = 32;
@@ -65,84 +65,97 @@ export async function openFieldBatch(spaceId, strs, keys, errorOf) {
   const out = new Array(n);
   const w = n >= 2 * WORKER_MIN ? fieldWorker() : null;
   const k = w ? Math.round(n * split.share) : 0;
-  const local = (from, to) =>
-    openFieldItems(
-      spaceId,
-      strs,
-      from,
-      to,
-      keys,
-      (i, plain, len) => {
-        out[from + i] = opened(plain, 0, len, utf8d.decode(new Uint8Array(plain, 0, len)));
-      },
-      (i, code, message) => {
-        out[from + i] = failed(code, message, errorOf);
-      },
-    );
-  if (k < WORKER_MIN || n - k < 1) {
-    await local(0, n);
-    return out;
-  }
-
-  // The worker takes items h…n−1, this thread 0…h−1.
-  const h = n - k;
+  const h = k < WORKER_MIN || n - k < 1 ? n : n - k;
+  let remote = null;
   const started = now();
-  const remote = w.open(spaceId, strs.slice(4 * h), keys).then(
-    (r) => r,
-    () => null, // the worker failed (or went away): this thread opens the tail after all
-  );
+  if (h < n) {
+    // The worker decrypts items h…n−1, checked and decoded here first (only bytes go
+    // over, transferred), while this thread opens 0…h−1.
+    const tail = prepareFields(spaceId, strs, h, n, keys, (i, code, message) => {
+      out[h + i] = failed(code, message, errorOf);
+    });
+    remote = w.open(tail, keys).then(
+      (r) => r,
+      () => tail, // the worker failed (or went away): this thread decrypts the tail after all
+    );
+  }
   const t0 = now();
-  await local(0, h);
+  await decryptHere(spaceId, strs, 0, h, keys, out, errorOf);
   const free = now(); // this thread is free to take the worker's results
+  if (!remote) return out;
   const r = await remote;
-  if (!r) {
-    await local(h, n);
+  if (r.meta) {
+    await decryptInto(r, keys, h, out, errorOf);
     return out;
   }
-  split.record(h, k, free - t0, r, started, free);
-  const { buf, lens, tlens, text, errors } = r;
+  split.record(h, n - h, free - t0, r, started, free);
+  const { buf, lens, tlens, text } = r;
   let off = 0;
   let toff = 0;
-  for (let j = 0; j < k; j++) {
+  for (let j = 0; j < n - h; j++) {
     const len = lens[j];
-    if (len < 0) continue;
+    if (len === -1) continue; // failed before decryption: out has it already
+    if (len === -2) {
+      out[h + j] = failed(INCORRECT_KEY, incorrectKeyMessage, errorOf);
+      continue;
+    }
     const tl = tlens[j];
     out[h + j] = opened(buf, off, len, text.substring(toff, toff + tl));
     off += len;
     toff += tl;
   }
-  for (const [j, code, message] of errors) out[h + j] = failed(code, message, errorOf);
   return out;
 }
 
+const incorrectKeyMessage = "zkvault: incorrect key or corrupted ciphertext";
+
+/** Opens items [from, to) on this thread into out. */
+function decryptHere(spaceId, strs, from, to, keys, out, errorOf) {
+  const p = prepareFields(spaceId, strs, from, to, keys, (i, code, message) => {
+    out[from + i] = failed(code, message, errorOf);
+  });
+  return decryptInto(p, keys, from, out, errorOf);
+}
+
+/** Decrypts prepared items on this thread into out from `from` on. */
+function decryptInto(p, keys, from, out, errorOf) {
+  return decryptPrepared(
+    p,
+    p.kids.map((kid) => keys.get(kid)),
+    (i, plain, len) => {
+      out[from + i] = opened(plain, 0, len, utf8d.decode(new Uint8Array(plain, 0, len)));
+    },
+    (i, code, message) => {
+      out[from + i] = failed(code, message, errorOf);
+    },
+  );
+}
+
 /**
- * The worker's side of a batch (fieldworker.js): opens items of strs and packs the
- * results for the page: buf, the values back to back; lens, each item's value length
- * (−1: failed); text, their UTF-8 decodings joined, and tlens their lengths; errors,
- * [item, code, message] of each failed item. The inner plaintexts are zeroed once
+ * The worker's side of a batch (fieldworker.js): decrypts what prepareFields laid out
+ * and packs the results for the page: buf, the values back to back; lens, each item's
+ * value length (−1: failed before, −2: failed to decrypt or unpad); text, their UTF-8
+ * decodings joined, and tlens their lengths. The inner plaintexts are zeroed once
  * copied.
- * @param {string} spaceId
- * @param {string[]} strs
- * @param {Map<string, CryptoKey | null>} keys
+ * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array}} p
+ * @param {(CryptoKey | undefined)[]} slots
  */
-export async function openPacked(spaceId, strs, keys) {
-  const n = strs.length / 4;
+export async function openPacked(p, slots) {
+  const n = p.n;
   const plains = new Array(n);
   const lens = new Int32Array(n).fill(-1);
-  const errors = [];
   let size = 0;
-  await openFieldItems(
-    spaceId,
-    strs,
-    0,
-    n,
-    keys,
+  await decryptPrepared(
+    p,
+    slots,
     (i, plain, len) => {
       plains[i] = plain;
       lens[i] = len;
       size += len;
     },
-    (i, code, message) => errors.push([i, code, message]),
+    (i) => {
+      lens[i] = -2;
+    },
   );
   const buf = new Uint8Array(size);
   const tlens = new Int32Array(n);
@@ -160,7 +173,7 @@ export async function openPacked(spaceId, strs, keys) {
     v.fill(0);
     off += len;
   }
-  return { buf, lens, tlens, text: texts.join(""), errors };
+  return { buf, lens, tlens, text: texts.join("") };
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -273,26 +286,26 @@ class FieldWorker {
   }
 
   /**
-   * Opens a batch's tail in the worker: each key it lacks is posted first.
-   * @param {string} spaceId
-   * @param {string[]} strs
+   * Decrypts a batch's tail, laid out by prepareFields, in the worker (its buffers
+   * are transferred): each key it lacks is posted first.
+   * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array, kids: string[]}} p
    * @param {Map<string, CryptoKey | null>} keys
-   * @returns {Promise<{buf: Uint8Array, lens: Int32Array, tlens: Int32Array, text: string, errors: [number, number, string][], busy: number, done: number}>}
+   * @returns {Promise<{buf: Uint8Array, lens: Int32Array, tlens: Int32Array, text: string, busy: number, done: number}>}
    */
-  open(spaceId, strs, keys) {
-    const kids = [];
-    for (const [kid, key] of keys) {
-      if (!key) continue;
+  open(p, keys) {
+    const ids = p.kids.map((kid) => {
+      const key = keys.get(kid);
       let id = this.#keys.get(key);
       if (id === undefined) {
         id = this.#nextKey++;
         this.#keys.set(key, id);
         this.#w.postMessage({ op: "key", id, key });
       }
-      kids.push([kid, id]);
-    }
+      return id;
+    });
     this.batches++;
-    return this.#ask({ op: "open", spaceId, strs, kids });
+    const { n, meta, raw, aad } = p;
+    return this.#ask({ op: "open", n, meta, raw, aad, ids }, [meta.buffer, raw.buffer, aad.buffer]);
   }
 
   forget() {

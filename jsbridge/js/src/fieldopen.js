@@ -1,8 +1,11 @@
 // Opening enc:v2 field ciphertexts in JavaScript (docs/spec/03-fields.md, 10.5): what
 // the module's OpenField does (wasm/field.go), item by item, with WebCrypto. The page
-// (fieldcrypto.js) and the field worker (fieldworker.js) both run this code, each on
-// its part of a batch. It holds no key bytes: the field keys are the module's
+// (fieldcrypto.js) and the field worker (fieldworker.js) both run this code. It holds no key bytes: the field keys are the module's
 // non-extractable AES-GCM CryptoKeys, one per secret version.
+//
+// prepareFields does every check and decodes (the page, for the whole batch);
+// decryptPrepared decrypts and unpads (the page for the head of a batch, the worker
+// for its tail).
 //
 // It is a second implementation of the format, so it must give exactly Go's outcome
 // for every input: the value, or the same error code (parse, unknown_key_version,
@@ -162,28 +165,31 @@ function putSlice(buf, p, s, from, to) {
 }
 
 /**
- * Opens items [from, to) of strs (4 strings per item: collection, record id, field
- * name, enc:v2 text) of space spaceId with WebCrypto, all in flight: per item
- * onValue(i, plain, n) with plain the ArrayBuffer WebCrypto returned (the inner
- * plaintext: the value is its first n bytes), or onError(i, code, message), with i
- * counted from `from`. Resolves once every item has been reported.
+ * Checks and decodes items [from, to) of strs (4 strings per item: collection,
+ * record id, field name, enc:v2 text) of space spaceId, everything OpenField does
+ * before decrypting, in its order: the place, the text (prefix, key id, strict
+ * base64url, lengths), the version (keys: key id → CryptoKey, null or no entry where
+ * the keyring has no such version), the size. An item that fails is reported to
+ * onError(i, code, message) at once (i counted from `from`); the others are laid out
+ * for decryptPrepared, which may run on another thread (the buffers are
+ * transferable):
  *
- * keys maps a key id to the CryptoKey of that secret version, or to null (or no
- * entry) where the keyring has no such version.
+ *   meta  Int32Array, 5 per item: key slot (−1: failed), then the offset and length
+ *         of nonce || ciphertext || tag in raw, of the associated data in aad
+ *   kids  the key id of each slot
  * @param {string} spaceId
  * @param {string[]} strs
  * @param {number} from
  * @param {number} to
  * @param {Map<string, CryptoKey | null>} keys
- * @param {(i: number, plain: ArrayBuffer, n: number) => void} onValue
  * @param {(i: number, code: number, message: string) => void} onError
- * @returns {Promise<void>}
+ * @returns {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array, kids: string[]}}
  */
-export function openFieldItems(spaceId, strs, from, to, keys, onValue, onError) {
+export function prepareFields(spaceId, strs, from, to, keys, onError) {
   const n = to - from;
   // Pass 1: the checks that need no decoding, and the sizes of the two arenas
   // (decoded bodies, associated data) the batch uses instead of an allocation each.
-  const colon = new Int32Array(n); // ':' after the key id; -1: failed already
+  const meta = new Int32Array(5 * n).fill(-1);
   let rawSize = 0;
   let aadSize = 0;
   const head = 8 + LABEL_FIELD.length + spaceId.length;
@@ -195,7 +201,6 @@ export function openFieldItems(spaceId, strs, from, to, keys, onValue, onError) 
     const rid = strs[k + 1];
     const field = strs[k + 2];
     const ct = strs[k + 3];
-    colon[j] = -1;
     if (coll !== lastColl) {
       if (!NAME.test(coll)) {
         onError(j, PARSE, message(PARSE, `collection name: ${JSON.stringify(coll)} is not a valid name`));
@@ -232,7 +237,7 @@ export function openFieldItems(spaceId, strs, from, to, keys, onValue, onError) 
       continue;
     }
     const bl = ct.length - c - 1;
-    const rl = Math.floor(bl / 4) * 3 + [0, 0, 1, 2][bl & 3];
+    const rl = decodedLen(bl);
     if ((bl & 3) === 1) {
       onError(j, PARSE, message(PARSE, "enc:v2 field: body is not base64url without padding"));
       continue;
@@ -243,49 +248,39 @@ export function openFieldItems(spaceId, strs, from, to, keys, onValue, onError) 
       onError(j, PARSE, message(PARSE, ok ? `enc:v2 field: body is ${rl} bytes, at least ${NONCE + 1 + TAG}` : "enc:v2 field: body is not base64url without padding"));
       continue;
     }
-    colon[j] = c;
+    meta[5 * j] = c; // for pass 2
     rawSize += rl;
     aadSize += head + 16 + coll.length + rid.length + field.length + (c - 7);
   }
 
-  // Pass 2: decode, check the version and the size, start every decryption.
+  // Pass 2: decode, check the version and the size, lay out the associated data.
   const raw = new Uint8Array(rawSize);
   const aad = new Uint8Array(aadSize);
   const prefix = new Uint8Array(head);
   putString(prefix, putString(prefix, 0, LABEL_FIELD), spaceId);
-  const subtle = globalThis.crypto.subtle;
-  // One algorithm object for every call: decrypt reads (and copies) it before it
-  // returns, so changing it for the next item is safe.
-  const alg = { name: "AES-GCM", iv: raw, additionalData: aad, tagLength: 128 };
+  const kids = [];
   let rp = 0;
   let ap = 0;
-  let pending = 1;
-  let done;
-  const finished = new Promise((resolve) => (done = resolve));
-  const settle = () => {
-    if (--pending === 0) done();
-  };
   let lastKid = "";
-  let lastKey = null;
+  let slot = -1;
   for (let j = 0; j < n; j++) {
-    const c = colon[j];
+    const m = 5 * j;
+    const c = meta[m];
     if (c < 0) continue;
+    meta[m] = -1;
     const k = 4 * (from + j);
     const ct = strs[k + 3];
-    const bl = ct.length - c - 1;
-    const rl = Math.floor(bl / 4) * 3 + [0, 0, 1, 2][bl & 3];
-    const body = raw.subarray(rp, rp + rl);
-    rp += rl;
-    if (!decodeB64Into(ct, c + 1, body)) {
+    const rl = decodedLen(ct.length - c - 1);
+    if (!decodeB64Into(ct, c + 1, raw.subarray(rp, rp + rl))) {
       onError(j, PARSE, message(PARSE, "enc:v2 field: body is not base64url without padding"));
       continue;
     }
-    let key = lastKey;
     if (c - 7 !== lastKid.length || !ct.startsWith(lastKid, 7)) {
       lastKid = ct.slice(7, c);
-      lastKey = key = keys.get(lastKid) ?? null;
+      slot = keys.get(lastKid) ? kids.indexOf(lastKid) : -1;
+      if (slot < 0 && keys.get(lastKid)) slot = kids.push(lastKid) - 1;
     }
-    if (key === null) {
+    if (slot < 0) {
       onError(j, UNKNOWN_VERSION, message(UNKNOWN_VERSION, lastKid));
       continue;
     }
@@ -299,10 +294,61 @@ export function openFieldItems(spaceId, strs, from, to, keys, onValue, onError) 
     ap = putString(aad, ap, strs[k + 1]);
     ap = putString(aad, ap, strs[k + 2]);
     ap = putSlice(aad, ap, ct, 7, c);
-    alg.iv = body.subarray(0, NONCE);
-    alg.additionalData = aad.subarray(a0, ap);
+    meta[m] = slot;
+    meta[m + 1] = rp;
+    meta[m + 2] = rl;
+    meta[m + 3] = a0;
+    meta[m + 4] = ap - a0;
+    rp += rl;
+  }
+  return { n, meta, raw, aad, kids };
+}
+
+const decodedLen = (bl) => (bl >> 2) * 3 + ((bl & 3) === 3 ? 2 : (bl & 3) === 2 ? 1 : 0);
+
+/**
+ * Decrypts the items prepareFields laid out, all in flight, and unpads them: per
+ * item onValue(i, plain, n) with plain the ArrayBuffer WebCrypto returned (the inner
+ * plaintext: the value is its first n bytes), or onError(i, INCORRECT_KEY, message).
+ * Items that failed in prepareFields are skipped. Resolves once every item has been
+ * reported.
+ * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array}} p
+ * @param {(CryptoKey | null | undefined)[]} slots the key of each slot (p.kids)
+ * @param {(i: number, plain: ArrayBuffer, n: number) => void} onValue
+ * @param {(i: number, code: number, message: string) => void} onError
+ * @returns {Promise<void>}
+ */
+export function decryptPrepared(p, slots, onValue, onError) {
+  const { n, meta, raw, aad } = p;
+  const subtle = globalThis.crypto.subtle;
+  // One algorithm object for every call: decrypt reads (and copies) it before it
+  // returns, so changing it for the next item is safe.
+  const alg = { name: "AES-GCM", iv: raw, additionalData: aad, tagLength: 128 };
+  let pending = 1;
+  let done;
+  const finished = new Promise((resolve) => (done = resolve));
+  const settle = () => {
+    if (--pending === 0) done();
+  };
+  const fail = (j) => {
+    onError(j, INCORRECT_KEY, message(INCORRECT_KEY));
+    settle();
+  };
+  for (let j = 0; j < n; j++) {
+    const m = 5 * j;
+    const slot = meta[m];
+    if (slot < 0) continue;
+    const key = slots[slot];
+    const rp = meta[m + 1];
+    const ap = meta[m + 3];
+    if (!key) {
+      onError(j, INCORRECT_KEY, message(INCORRECT_KEY));
+      continue;
+    }
+    alg.iv = raw.subarray(rp, rp + NONCE);
+    alg.additionalData = aad.subarray(ap, ap + meta[m + 4]);
     pending++;
-    subtle.decrypt(alg, key, body.subarray(NONCE)).then(
+    subtle.decrypt(alg, key, raw.subarray(rp + NONCE, rp + meta[m + 2])).then(
       (plain) => {
         // Unpad: strip the trailing zeros, then the 0x80 marker must be there.
         const b = new Uint8Array(plain);
@@ -316,10 +362,7 @@ export function openFieldItems(spaceId, strs, from, to, keys, onValue, onError) 
         }
         settle();
       },
-      () => {
-        onError(j, INCORRECT_KEY, message(INCORRECT_KEY));
-        settle();
-      },
+      () => fail(j),
     );
   }
   settle();

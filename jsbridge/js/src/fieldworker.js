@@ -1,17 +1,17 @@
-// The field worker (started by fieldcrypto.js): opens the tail of a field batch with
-// fieldopen.js and WebCrypto on a thread of its own. It holds AES-GCM CryptoKeys that
+// The field worker (started by fieldcrypto.js): decrypts and unpads the tail of a
+// field batch (fieldopen.js decryptPrepared) with WebCrypto on a thread of its own. It holds AES-GCM CryptoKeys that
 // the page posted to it (non-extractable; structured clones of the module's) and
 // nothing else, and drops them all on "forget". Messages:
 //
 //   {op: "key", id, key}              keep key under id
-//   {op: "open", req, spaceId, strs, kids}
-//                                     open the items of strs (4 strings each, as
-//                                     fieldcrypto.js openFieldBatch) of space spaceId;
-//                                     kids: [key id, key's id] of the versions the
-//                                     keyring has → {req, buf, lens, tlens, text,
-//                                     errors, busy, done} (fieldcrypto.js openPacked),
-//                                     buffers transferred; busy: ms spent, done: when
-//                                     (ms since the epoch, high resolution)
+//   {op: "open", req, n, meta, raw, aad, ids}
+//                                     decrypt and unpad n items that the page checked
+//                                     and decoded (fieldopen.js prepareFields; buffers
+//                                     transferred), ids: the key of each slot →
+//                                     {req, buf, lens, tlens, text, busy, done}
+//                                     (fieldcrypto.js openPacked), buffers
+//                                     transferred; busy: ms spent, done: when (ms
+//                                     since the epoch, high resolution)
 //   {op: "forget"}                    drop every key
 //   {op: "keys", req}                 → {req, keys}: how many keys it holds (tests)
 //
@@ -36,17 +36,13 @@ self.onmessage = async (e) => {
       return;
     case "open": {
       const t0 = performance.now();
-      const byKid = new Map();
-      for (const [kid, id] of m.kids) {
-        const key = keys.get(id);
-        if (!key) {
-          self.postMessage({ req: m.req, error: "no such key" });
-          return;
-        }
-        byKid.set(kid, key);
+      const slots = m.ids.map((id) => keys.get(id));
+      if (slots.some((k) => !k)) {
+        self.postMessage({ req: m.req, error: "no such key" });
+        return;
       }
       try {
-        const r = await openPacked(m.spaceId, m.strs, byKid);
+        const r = await openPacked(m, slots);
         const t1 = performance.now();
         self.postMessage({ req: m.req, ...r, busy: t1 - t0, done: performance.timeOrigin + t1 }, [r.buf.buffer, r.lens.buffer, r.tlens.buffer]);
       } catch (err) {
