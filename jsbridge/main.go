@@ -87,8 +87,6 @@ func exported() map[string]handler {
 		"inspectEnvelope": inspectEnvelope,
 		"release":         release,
 		"stats":           stats,
-		// provider.go
-		"setBatchHelper": setBatchHelper,
 		// space.go
 		"spaceCreate":       spaceCreate,
 		"spaceOpen":         spaceOpen,

@@ -16,15 +16,15 @@ import (
 	"github.com/hack-pad/safejs"
 	"github.com/zkvault/zkvault/api"
 	zkvault "github.com/zkvault/zkvault/wasm"
-	"github.com/zkvault/zkvault/wasm/webcrypto"
 )
 
 // spaceHandle is an unlocked space. Releasing it forgets the space.
 type spaceHandle struct{ s *zkvault.Space }
 
+// release forgets the space. (The JS package drops its field keys and
+// makes its field worker drop its copies itself, js/src/zkvault.js.)
 func (h *spaceHandle) release() {
 	h.s.Forget()
-	webcrypto.ForgetBatchKeys() // the field worker's copies of its CryptoKeys
 }
 
 func newSpaceResult(s *zkvault.Space) (any, error) {
