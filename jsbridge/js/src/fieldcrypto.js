@@ -63,48 +63,101 @@ function failed(code, message, errorOf) {
 export async function openFieldBatch(spaceId, strs, keys, errorOf) {
   const n = strs.length / 4;
   const out = new Array(n);
+  const failTo = (from) => (i, code, message) => {
+    out[from + i] = failed(code, message, errorOf);
+  };
   const w = n >= 2 * WORKER_MIN ? fieldWorker() : null;
   const k = w ? Math.round(n * split.share) : 0;
   const h = k < WORKER_MIN || n - k < 1 ? n : n - k;
-  let remote = null;
-  const started = now();
-  if (h < n) {
-    // The worker decrypts items h…n−1, checked and decoded here first (only bytes go
-    // over, transferred), while this thread opens 0…h−1.
-    const tail = prepareFields(spaceId, strs, h, n, keys, (i, code, message) => {
-      out[h + i] = failed(code, message, errorOf);
-    });
-    remote = w.open(tail, keys).then(
-      (r) => r,
-      () => tail, // the worker failed (or went away): this thread decrypts the tail after all
-    );
-  }
-  const t0 = now();
-  await decryptHere(spaceId, strs, 0, h, keys, out, errorOf);
-  const free = now(); // this thread is free to take the worker's results
-  if (!remote) return out;
-  const r = await remote;
-  if (r.meta) {
-    await decryptInto(r, keys, h, out, errorOf);
+  if (h === n) {
+    await decryptInto(prepareFields(spaceId, strs, 0, n, keys, failTo(0)), keys, 0, out, errorOf);
     return out;
   }
-  split.record(h, n - h, free - t0, r, started, free);
+
+  // The tail (items h…n−1), checked and decoded here (only bytes go over), goes to the
+  // worker in chunks that it decrypts in order while this thread opens the head. Then
+  // this thread takes back, from the end, every chunk the worker has not started (a
+  // worker that gets less of the machine than planned does not hold the batch up).
+  const t0 = now();
+  const size = Math.max(WORKER_MIN, Math.ceil((n - h) / CHUNKS));
+  const chunks = [];
+  for (let a = h; a < n; a += size) {
+    const p = prepareFields(spaceId, strs, a, Math.min(n, a + size), keys, failTo(a));
+    const c = { from: a, p, done: false, started: false, req: 0, job: null };
+    const { req, result } = w.open(p, keys, () => (c.started = true));
+    c.req = req;
+    c.job = result.then(
+      (r) => {
+        if (c.done || !r) return 0; // taken back here
+        c.done = true;
+        unpack(r, c.from, out, errorOf);
+        return r.busy;
+      },
+      async () => {
+        // The worker failed (or went away): this thread decrypts the chunk after all.
+        if (c.done) return 0;
+        c.done = true;
+        await decryptInto(c.p, keys, c.from, out, errorOf);
+        return 0;
+      },
+    );
+    chunks.push(c);
+  }
+  const t1 = now();
+  await decryptInto(prepareFields(spaceId, strs, 0, h, keys, failTo(0)), keys, 0, out, errorOf);
+  let mine = h;
+  for (let i = chunks.length - 1; i >= 0; i--) {
+    // Chromium settles decryptions in microtasks: the worker's messages (started,
+    // results) are taken only when this thread yields to its event loop.
+    await yieldToEvents();
+    const c = chunks[i];
+    if (c.done || c.started) continue;
+    c.done = true;
+    w.cancel(c.req);
+    await decryptInto(c.p, keys, c.from, out, errorOf);
+    mine += c.p.n;
+  }
+  const t2 = now();
+  const busy = await Promise.all(chunks.map((c) => c.job));
+  split.record(n, t1 - t0, mine, t2 - t1, n - mine, busy.reduce((a, b) => a + b, 0), now() - t2);
+  return out;
+}
+
+/**
+ * Resolves once the event loop has run the tasks queued before (messages from the
+ * worker), through a message on a channel of its own: no timer clamping.
+ */
+export function yieldToEvents() {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(0);
+  });
+}
+
+/** Chunks a batch's tail is posted to the worker in. */
+const CHUNKS = 8;
+
+/** Puts a worker's results for the items from `from` on into out (openPacked's form). */
+function unpack(r, from, out, errorOf) {
   const { buf, lens, tlens, text } = r;
   let off = 0;
   let toff = 0;
-  for (let j = 0; j < n - h; j++) {
+  for (let j = 0; j < lens.length; j++) {
     const len = lens[j];
     if (len === -1) continue; // failed before decryption: out has it already
     if (len === -2) {
-      out[h + j] = failed(INCORRECT_KEY, incorrectKeyMessage, errorOf);
+      out[from + j] = failed(INCORRECT_KEY, incorrectKeyMessage, errorOf);
       continue;
     }
     const tl = tlens[j];
-    out[h + j] = opened(buf, off, len, text.substring(toff, toff + tl));
+    out[from + j] = opened(buf, off, len, text.substring(toff, toff + tl));
     off += len;
     toff += tl;
   }
-  return out;
 }
 
 const incorrectKeyMessage = "zkvault: incorrect key or corrupted ciphertext";
@@ -179,11 +232,11 @@ export async function openPacked(p, slots) {
 const now = () => performance.timeOrigin + performance.now();
 
 /**
- * The worker's share of a batch. It starts at one half and then balances the two
- * threads: after each batch, slack is how long the worker had been done when this
- * thread was free to take its results (negative: how long this thread waited), and
- * the share moves by half the items that slack is worth at both threads' measured
- * cost per item.
+ * The worker's share of a batch. It starts at one half; after each batch it moves
+ * halfway to where both threads would have finished together at the costs measured:
+ * this thread checks and decodes every item (prep) and decrypts its part at d per
+ * item, the worker decrypts at c per item, so it should take k of n items with
+ * prep + d·(n − k) = c·k.
  */
 const split = {
   share: 0.5,
@@ -192,22 +245,25 @@ const split = {
   /** Set by tests: the share stays as it is. */
   pinned: false,
   /**
-   * @param {number} h this thread's items
-   * @param {number} k the worker's
-   * @param {number} mine ms this thread spent on its items
-   * @param {{busy: number, done: number}} r the worker's report: ms busy, when done
-   * @param {number} started when the tail was posted
-   * @param {number} free when this thread could take the results
+   * @param {number} n the batch's items
+   * @param {number} prep ms this thread spent checking and decoding the tail
+   * @param {number} mine items this thread decrypted (its head, and chunks taken back)
+   * @param {number} mineMs ms it spent on them (the head's checks included)
+   * @param {number} theirs items the worker decrypted
+   * @param {number} busy ms the worker spent on them
+   * @param {number} wait ms this thread then waited for the worker
    */
-  record(h, k, mine, r, started, free) {
-    if (this.pinned) return;
-    const n = h + k;
-    const cw = r.busy / k;
-    const cp = Math.max(mine / h, cw / 4);
-    const slack = free - Math.max(r.done, started);
-    const move = slack / (cw + cp) / 2;
-    this.last = { h, k, mine, busy: r.busy, slack };
-    this.share = Math.min(Math.max((k + move) / n, 0.1), 0.9);
+  record(n, prep, mine, mineMs, theirs, busy, wait) {
+    this.last = { n, prep, mine, mineMs, theirs, busy, wait };
+    if (this.pinned || mine < 1) return;
+    if (theirs < 1) {
+      this.share = Math.max(this.share / 2, 0.1);
+      return;
+    }
+    const d = mineMs / mine;
+    const c = busy / theirs;
+    const k = (prep + d * n) / (c + d);
+    this.share = Math.min(Math.max((this.share + k / n) / 2, 0.1), 0.9);
   },
 };
 
@@ -245,6 +301,8 @@ class FieldWorker {
   #nextReq = 1;
   /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void}>} */
   #waiting = new Map();
+  /** @type {Map<number, () => void>} open() jobs' onStart */
+  #started = new Map();
 
   constructor() {
     this.#w = new Worker(new URL("./fieldworker.js", import.meta.url), { type: "module", name: "zkvault-fields" });
@@ -252,6 +310,10 @@ class FieldWorker {
       const m = e.data;
       if (m.op === "ready") {
         this.ready = true;
+        return;
+      }
+      if (m.op === "started") {
+        this.#started.get(m.req)?.();
         return;
       }
       const p = this.#waiting.get(m.req);
@@ -286,13 +348,17 @@ class FieldWorker {
   }
 
   /**
-   * Decrypts a batch's tail, laid out by prepareFields, in the worker (its buffers
-   * are transferred): each key it lacks is posted first.
+   * Decrypts items laid out by prepareFields in the worker (a copy of its buffers is
+   * posted: this thread may take them back): each key it lacks is posted first.
+   * onStart is called when the worker says it has started on them. Returns the job's
+   * number (for cancel) and its result: a promise of openPacked's result, or of null
+   * if cancel() came first.
    * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array, kids: string[]}} p
    * @param {Map<string, CryptoKey | null>} keys
-   * @returns {Promise<{buf: Uint8Array, lens: Int32Array, tlens: Int32Array, text: string, busy: number, done: number}>}
+   * @param {() => void} onStart
+   * @returns {{req: number, result: Promise<{buf: Uint8Array, lens: Int32Array, tlens: Int32Array, text: string, busy: number, done: number} | null>}}
    */
-  open(p, keys) {
+  open(p, keys, onStart) {
     const ids = p.kids.map((kid) => {
       const key = keys.get(kid);
       let id = this.#keys.get(key);
@@ -305,7 +371,17 @@ class FieldWorker {
     });
     this.batches++;
     const { n, meta, raw, aad } = p;
-    return this.#ask({ op: "open", n, meta, raw, aad, ids }, [meta.buffer, raw.buffer, aad.buffer]);
+    const req = this.#nextReq;
+    this.#started.set(req, onStart);
+    const result = this.#ask({ op: "open", n, meta, raw, aad, ids })
+      .then((m) => (m.cancelled ? null : m))
+      .finally(() => this.#started.delete(req));
+    return { req, result };
+  }
+
+  /** Tells the worker not to start job req of open() (whose result is then null). */
+  cancel(req) {
+    this.#w.postMessage({ op: "cancel", req });
   }
 
   forget() {
