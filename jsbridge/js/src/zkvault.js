@@ -1,7 +1,7 @@
 // The zkvault API: small classes over the functions zkvault.wasm exports
 // (jsbridge/*.go). Secrets stay in the module: a Space or a KeyPair here holds only
-// a handle that names the Go object, and private keys only as non-extractable
-// CryptoKeys. Every method returns a promise; every failure is a ZkvaultError with a
+// a handle that names the Go object, and keys only as non-extractable CryptoKeys
+// (private keys; a space's field keys, with which openFields opens fields here). Every method returns a promise; every failure is a ZkvaultError with a
 // stable `code`.
 //
 //   const zk = await load();

@@ -229,6 +229,21 @@ test("field batches open in JavaScript as the module's OpenFields opens them", {
   assert.ok(ref.filter((r) => r.startsWith("error")).length > 50 && ref.filter((r) => r.startsWith("ok")).length > 150);
   for (const code of ["parse", "incorrect_key", "unknown_key_version"]) assert.ok(out.some((r) => r.error?.code === code), code);
 
+  // A result looks as before: own enumerable value and text, value a Uint8Array with
+  // a buffer of its own (made on first access), assignable.
+  const r0 = out.find((r) => !r.error);
+  assert.deepEqual(Object.keys(r0), ["value", "text"]);
+  const spread = { ...r0 };
+  assert.ok(spread.value instanceof Uint8Array && spread.value === r0.value);
+  assert.equal(r0.value.buffer.byteLength, r0.value.length);
+  assert.equal(Object.getOwnPropertyDescriptor(r0, "value").writable, true);
+  r0.value = "replaced";
+  assert.equal(r0.value, "replaced");
+  const r1 = out.filter((r) => !r.error)[1];
+  r1.value = 7;
+  assert.equal(r1.value, 7);
+  assert.deepEqual(JSON.parse(JSON.stringify(out.find((r, i) => !r.error && i > 20))).text, out.find((r, i) => !r.error && i > 20).text);
+
   // A version the keyring lacks is remembered as such only until the keyring changes.
   const v2 = batch[1].ciphertext.replace("enc:v2:1:", "enc:v2:2:");
   assert.equal((await space.openFields([{ ...batch[1], ciphertext: v2 }]))[0].error.code, "unknown_key_version");
