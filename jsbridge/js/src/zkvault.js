@@ -425,7 +425,8 @@ export class Space extends Handle {
    */
   async #fieldKeysFor(strs) {
     const handle = this.handle; // throws once closed
-    const keys = this.#fieldKeys;
+    const cache = this.#fieldKeys;
+    const keys = new Map(); // this batch's: the cache may be cleared meanwhile
     let last = "";
     for (let i = 3; i < strs.length; i += 4) {
       const ct = strs[i];
@@ -434,12 +435,15 @@ export class Space extends Handle {
       if (!kid) continue;
       last = kid;
       if (keys.has(kid)) continue;
-      try {
-        keys.set(kid, await this.zk.call("spaceFieldKey", handle, kid));
-      } catch (e) {
-        if (e?.code !== "unknown_key_version") throw e;
-        keys.set(kid, null);
+      if (!cache.has(kid)) {
+        try {
+          cache.set(kid, await this.zk.call("spaceFieldKey", handle, kid));
+        } catch (e) {
+          if (e?.code !== "unknown_key_version") throw e;
+          cache.set(kid, null);
+        }
       }
+      keys.set(kid, cache.get(kid));
     }
     return keys;
   }
