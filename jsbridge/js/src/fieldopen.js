@@ -51,12 +51,16 @@ function message(code, detail) {
   return "zkvault: incorrect key or corrupted ciphertext";
 }
 
-/** The key version of kid, or 0 where it is not a decimal 1…4294967295 without leading zeros. */
-export function keyVersion(kid) {
-  const n = kid.length;
-  if (n === 0 || n > 10 || kid.charCodeAt(0) === 48) return 0;
+/**
+ * The key version of kid (or of kid[from, to)), or 0 where it is not a decimal
+ * 1…4294967295 without leading zeros.
+ * @param {string} kid
+ */
+export function keyVersion(kid, from = 0, to = kid.length) {
+  const n = to - from;
+  if (n <= 0 || n > 10 || kid.charCodeAt(from) === 48) return 0;
   let v = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     const c = kid.charCodeAt(i) - 48;
     if (c < 0 || c > 9) return 0;
     v = v * 10 + c;
@@ -232,7 +236,7 @@ export function prepareFields(spaceId, strs, from, to, keys, onError) {
       onError(j, PARSE, message(PARSE, "enc:v2 field: missing key id separator"));
       continue;
     }
-    if (c > 17 || keyVersion(ct.slice(7, c)) === 0) {
+    if (c > 17 || keyVersion(ct, 7, c) === 0) {
       onError(j, PARSE, message(PARSE, `enc:v2 field: key id ${JSON.stringify(ct.slice(7, c))} is not a decimal 1…4294967295 without leading zeros`));
       continue;
     }
