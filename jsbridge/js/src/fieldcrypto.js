@@ -67,10 +67,12 @@ export async function openFieldBatch(spaceId, strs, keys, errorOf) {
     out[from + i] = failed(code, message, errorOf);
   };
   const w = n >= 2 * WORKER_MIN ? fieldWorker() : null;
-  const k = w ? Math.round(n * split.share) : 0;
+  const k = w && mode.useWorker() ? Math.round(n * split.share) : 0;
   const h = k < WORKER_MIN || n - k < 1 ? n : n - k;
+  const t0 = now();
   if (h === n) {
     await decryptInto(prepareFields(spaceId, strs, 0, n, keys, failTo(0)), keys, 0, out, errorOf);
+    if (n >= 2 * WORKER_MIN) mode.record(false, (now() - t0) / n);
     return out;
   }
 
@@ -78,7 +80,6 @@ export async function openFieldBatch(spaceId, strs, keys, errorOf) {
   // worker in chunks that it decrypts in order while this thread opens the head. Then
   // this thread takes back, from the end, every chunk the worker has not started (a
   // worker that gets less of the machine than planned does not hold the batch up).
-  const t0 = now();
   const size = Math.max(WORKER_MIN, Math.ceil((n - h) / CHUNKS));
   const chunks = [];
   for (let a = h; a < n; a += size) {
@@ -120,6 +121,7 @@ export async function openFieldBatch(spaceId, strs, keys, errorOf) {
   const t2 = now();
   const busy = await Promise.all(chunks.map((c) => c.job));
   split.record(n, t1 - t0, mine, t2 - t1, n - mine, busy.reduce((a, b) => a + b, 0), now() - t2);
+  mode.record(true, (now() - t0) / n);
   return out;
 }
 
@@ -137,6 +139,35 @@ export function yieldToEvents() {
     ch.port2.postMessage(0);
   });
 }
+
+/**
+ * Whether a batch uses the worker at all. A second thread is worth its overhead only
+ * when the machine gives it a core of its own: on a busy machine (Linux schedules
+ * a process's threads as one group) the page alone is faster. So the time per item
+ * of batches with and without the worker is kept (halfway to each new measurement),
+ * batches use the faster way, and every PROBE-th batch tries the other one, as the
+ * machine's load changes.
+ */
+const mode = {
+  /** ms per item: [without the worker, with it]; 0 until measured */
+  cost: [0, 0],
+  batches: 0,
+  /** Set by tests: always with the worker (where there is one). */
+  always: false,
+  useWorker() {
+    if (this.always) return true;
+    const [alone, both] = this.cost;
+    if (both === 0) return true; // not measured yet
+    if (alone === 0) return false;
+    const better = both <= alone;
+    return ++this.batches % PROBE === 0 ? !better : better;
+  },
+  record(withWorker, perItem) {
+    const i = withWorker ? 1 : 0;
+    this.cost[i] = this.cost[i] ? (this.cost[i] + perItem) / 2 : perItem;
+  },
+};
+const PROBE = 5;
 
 /** Chunks a batch's tail is posted to the worker in. */
 const CHUNKS = 8;
@@ -412,7 +443,7 @@ export function forgetKeys() {
 export async function fieldWorkerStateForTesting(ask = false) {
   fieldWorker();
   const w = worker;
-  const r = { running: !!w?.ready, batches: w?.batches ?? 0, share: split.share, last: split.last };
+  const r = { running: !!w?.ready, batches: w?.batches ?? 0, share: split.share, last: split.last, cost: [...mode.cost] };
   if (ask && w?.ready) return { ...r, keys: await w.keys() };
   return r;
 }
@@ -424,6 +455,7 @@ export async function fieldWorkerStateForTesting(ask = false) {
  */
 export function pinWorkerShareForTesting(share) {
   split.pinned = share !== null;
+  mode.always = share !== null;
   if (share !== null) split.share = Math.min(Math.max(share, 0.1), 0.9);
 }
 
