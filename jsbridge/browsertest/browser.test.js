@@ -303,7 +303,7 @@ test("field batches: the worker opens a share, every item as when opened alone, 
 test("every item of Go's enc:v2 corpus opens in Chromium as Go opened it, with and without the field worker", TIMEOUT, async () => {
   const page = await open("/pages/api.html");
   const r = await step(page, "fieldCorpus", await fieldCorpus());
-  for (const run of [r.withWorker, r.alone]) {
+  for (const run of [r.withWorker, r.mostlyWorker, r.alone]) {
     assert.deepEqual(run.mismatches, [], `${run.mismatchCount} mismatches`);
     assert.ok(run.items > 150, `${run.items} items`);
     for (const k of ["ok", "parse", "unknown_key_version", "incorrect_key"]) assert.ok(run.outcomes[k] >= 3, JSON.stringify(run.outcomes));

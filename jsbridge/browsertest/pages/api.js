@@ -45,6 +45,14 @@ publish({
     } finally {
       fc.pinWorkerShareForTesting(null);
     }
+    // The worker given 90 %: the page, done early, takes back chunks it has not started.
+    fc.pinWorkerShareForTesting(0.9);
+    let mostlyWorker;
+    try {
+      mostlyWorker = await checkFieldCorpus(zk, corpus, { seed: 9 });
+    } finally {
+      fc.pinWorkerShareForTesting(null);
+    }
     const workerBatches = (await fc.fieldWorkerStateForTesting()).batches - before;
     fc.disableWorkerForTesting(true);
     let alone;
@@ -54,7 +62,7 @@ publish({
       fc.disableWorkerForTesting(false);
     }
     const after = (await fc.fieldWorkerStateForTesting(true));
-    return { withWorker, alone, workerBatches, aloneBatches: after.batches - before - workerBatches, keysLeft: after.keys, setFromBase64: typeof Uint8Array.prototype.setFromBase64 === "function" };
+    return { withWorker, mostlyWorker, alone, workerBatches, aloneBatches: after.batches - before - workerBatches, keysLeft: after.keys, setFromBase64: typeof Uint8Array.prototype.setFromBase64 === "function" };
   },
 
   // A field batch of ≥ 64 items is shared between Go, this thread's WebCrypto and the
