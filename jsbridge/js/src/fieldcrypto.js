@@ -182,20 +182,37 @@ const CHUNKS = 8;
 
 /** Puts a worker's results for the items from `from` on into out (openPacked's form). */
 function unpack(r, from, out, errorOf) {
-  const { buf, lens, tlens, text } = r;
+  const { buf, lens } = r;
+  const offs = new Int32Array(lens.length);
   let off = 0;
-  let toff = 0;
   for (let j = 0; j < lens.length; j++) {
     const len = lens[j];
-    if (len === -1) continue; // failed before decryption: out has it already
-    if (len === -2) {
-      out[from + j] = failed(INCORRECT_KEY, incorrectKeyMessage, errorOf);
-      continue;
-    }
-    const tl = tlens[j];
-    out[from + j] = opened(buf, off, len, text.substring(toff, toff + tl));
+    if (len === -2) out[from + j] = failed(INCORRECT_KEY, incorrectKeyMessage, errorOf);
+    if (len < 0) continue; // −1: failed before decryption, out has it already
+    offs[j] = off;
     off += len;
-    toff += tl;
+  }
+  results(buf, offs, lens, from, out);
+}
+
+/**
+ * Makes the result objects of items whose values sit in buf (item j: lens[j] bytes
+ * at offs[j]; lens[j] < 0: no value). The texts are what decoding each value alone
+ * gives: when every byte of buf is ASCII, that is a piece of buf decoded at once (one
+ * decoding, and substrings that share its characters instead of a string per value
+ * for the collector to copy); otherwise each value is decoded alone.
+ */
+function results(buf, offs, lens, from, out) {
+  const all = utf8d.decode(buf);
+  // No byte at or above 0x80 decodes to exactly one character that is not U+FFFD
+  // (none at all within a sequence, one U+FFFD for an invalid one), and a leading
+  // byte order mark is dropped: so this holds only when every byte is ASCII.
+  const ascii = all.length === buf.length && all.indexOf("\uFFFD") < 0;
+  for (let j = 0; j < lens.length; j++) {
+    const len = lens[j];
+    if (len < 0) continue;
+    const off = offs[j];
+    out[from + j] = opened(buf, off, len, ascii ? all.substring(off, off + len) : utf8d.decode(buf.subarray(off, off + len)));
   }
 }
 
@@ -209,26 +226,45 @@ function decryptHere(spaceId, strs, from, to, keys, out, errorOf) {
   return decryptInto(p, keys, from, out, errorOf);
 }
 
-/** Decrypts prepared items on this thread into out from `from` on. */
-function decryptInto(p, keys, from, out, errorOf) {
-  return decryptPrepared(
+/**
+ * Decrypts prepared items on this thread into out from `from` on. Each value is
+ * copied at a fixed place of one buffer for the batch (its inner plaintext's length
+ * apart) and WebCrypto's own buffer zeroed; the results are made once all have
+ * settled.
+ */
+async function decryptInto(p, keys, from, out, errorOf) {
+  const { n, meta } = p;
+  const offs = new Int32Array(n);
+  const lens = new Int32Array(n).fill(-1);
+  let size = 0;
+  for (let j = 0; j < n; j++) {
+    if (meta[5 * j] < 0) continue;
+    offs[j] = size;
+    size += meta[5 * j + 2] - 28; // nonce and tag
+  }
+  const buf = new Uint8Array(size);
+  await decryptPrepared(
     p,
     p.kids.map((kid) => keys.get(kid)),
     (i, plain, len) => {
-      out[from + i] = opened(plain, 0, len, utf8d.decode(new Uint8Array(plain, 0, len)));
+      const v = new Uint8Array(plain);
+      buf.set(v.subarray(0, len), offs[i]);
+      lens[i] = len;
+      v.fill(0);
     },
     (i, code, message) => {
       out[from + i] = failed(code, message, errorOf);
     },
   );
+  results(buf, offs, lens, from, out);
 }
 
 /**
  * The worker's side of a batch (fieldworker.js): decrypts what prepareFields laid out
- * and packs the results for the page: buf, the values back to back; lens, each item's
- * value length (−1: failed before, −2: failed to decrypt or unpad); text, their UTF-8
- * decodings joined, and tlens their lengths. The inner plaintexts are zeroed once
- * copied.
+ * and packs the values back to back into buf; lens holds each item's value length
+ * (−1: failed before, −2: failed to decrypt or unpad). The inner plaintexts are
+ * zeroed once copied. (The page decodes the texts: one string per value made here
+ * would be copied again to cross over.)
  * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array}} p
  * @param {(CryptoKey | undefined)[]} slots
  */
@@ -250,22 +286,16 @@ export async function openPacked(p, slots) {
     },
   );
   const buf = new Uint8Array(size);
-  const tlens = new Int32Array(n);
-  const texts = [];
   let off = 0;
   for (let i = 0; i < n; i++) {
     const len = lens[i];
     if (len < 0) continue;
     const v = new Uint8Array(plains[i]);
-    const value = v.subarray(0, len);
-    buf.set(value, off);
-    const t = utf8d.decode(value);
-    texts.push(t);
-    tlens[i] = t.length;
+    buf.set(v.subarray(0, len), off);
     v.fill(0);
     off += len;
   }
-  return { buf, lens, tlens, text: texts.join("") };
+  return { buf, lens };
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -395,7 +425,7 @@ class FieldWorker {
    * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array, kids: string[]}} p
    * @param {Map<string, CryptoKey | null>} keys
    * @param {() => void} onStart
-   * @returns {{req: number, result: Promise<{buf: Uint8Array, lens: Int32Array, tlens: Int32Array, text: string, busy: number, done: number} | null>}}
+   * @returns {{req: number, result: Promise<{buf: Uint8Array, lens: Int32Array, busy: number, done: number} | null>}}
    */
   open(p, keys, onStart) {
     const ids = p.kids.map((kid) => {

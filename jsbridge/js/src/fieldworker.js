@@ -9,7 +9,7 @@
 //                                     and decoded (fieldopen.js prepareFields), ids:
 //                                     the key of each slot. Jobs run one at a time, in
 //                                     order: → {op: "started", req} when one starts,
-//                                     then {req, buf, lens, tlens, text, busy, done}
+//                                     then {req, buf, lens, busy, done}
 //                                     (fieldcrypto.js openPacked), buffers
 //                                     transferred; busy: ms spent, done: when (ms
 //                                     since the epoch, high resolution)
@@ -73,7 +73,7 @@ async function run() {
     try {
       const r = await openPacked(m, slots);
       const t1 = performance.now();
-      self.postMessage({ req: m.req, ...r, busy: t1 - t0, done: performance.timeOrigin + t1 }, [r.buf.buffer, r.lens.buffer, r.tlens.buffer]);
+      self.postMessage({ req: m.req, ...r, busy: t1 - t0, done: performance.timeOrigin + t1 }, [r.buf.buffer, r.lens.buffer]);
     } catch (err) {
       self.postMessage({ req: m.req, error: String(err?.message ?? err) });
     }
