@@ -5,14 +5,15 @@
 // the module's memory.
 //
 // Chromium runs crypto.subtle.decrypt on the calling thread (docs/spec 10.5.1), so
-// where the platform has module workers a second thread takes part: a dedicated
-// worker (fieldworker.js), started on the first batch, is given each batch's tail
-// (the items' strings, structured clones) and opens it with the same code while this
-// thread opens the head; its results come back in one transferred buffer and one
-// string. The worker gets each key once, as the non-extractable CryptoKey itself
-// (structured clone; it stays non-extractable), and holds nothing else; forgetKeys()
-// makes it drop them all. Outside a page (Node, Cloudflare Workers, a worker), or
-// where the worker fails to start or fails later, everything runs on this thread.
+// where the platform has module workers a second thread may take part: a dedicated
+// worker (fieldworker.js), started on the first large batch, decrypts the tail of a
+// batch (checked and decoded here, handed over as bytes in transferred chunks) while
+// this thread opens the head, and sends the values back in one transferred buffer per
+// chunk; whether that is faster than this thread alone is measured (mode, below). The
+// worker gets each key once, as the non-extractable CryptoKey itself (structured
+// clone; it stays non-extractable), and holds nothing else; forgetKeys() makes it
+// drop them all. Outside a page (Node, Cloudflare Workers, a worker), or where the
+// worker fails to start or fails later, everything runs on this thread.
 
 import { CODES, decryptPrepared, INCORRECT_KEY, prepareFields } from "./fieldopen.js";
 
@@ -23,8 +24,9 @@ const utf8d = new TextDecoder();
 
 /**
  * One opened field: {value, text}. value (a Uint8Array with a buffer of its own,
- * exactly the value) is made on first access from bytes only this object reaches,
- * and is then an ordinary data property; text is there from the start.
+ * exactly the value) is made on first access from the batch's buffer of values, which
+ * no caller reaches, and is then an ordinary data property; text is there from the
+ * start.
  * @param {ArrayBuffer | Uint8Array} src the bytes: an ArrayBuffer, or a view
  * @param {number} off
  * @param {number} n
