@@ -150,8 +150,8 @@ export function yieldToEvents() {
  * when the machine gives it a core of its own: on a busy machine (Linux schedules
  * a process's threads as one group) the page alone is faster. So the time per item
  * of batches with and without the worker is kept (halfway to each new measurement),
- * batches use the faster way, and every PROBE-th batch tries the other one, as the
- * machine's load changes.
+ * batches use the faster way, and every PROBE-th batch (PROBE_FAR-th while the other
+ * was far slower) tries the other one, as the machine's load changes.
  */
 const mode = {
   /** ms per item: [without the worker, with it]; 0 until measured */
@@ -166,7 +166,10 @@ const mode = {
     if (both === 0) return true; // not measured yet
     if (alone === 0) return false;
     const better = both <= alone;
-    return ++this.batches % PROBE === 0 ? !better : better;
+    // The other way is tried every PROBE-th batch, or every PROBE_FAR-th while it was
+    // measured far slower (a quarter or more).
+    const far = Math.max(alone, both) > 1.25 * Math.min(alone, both);
+    return ++this.batches % (far ? PROBE_FAR : PROBE) === 0 ? !better : better;
   },
   record(withWorker, perItem) {
     if (!this.warm) {
@@ -178,6 +181,7 @@ const mode = {
   },
 };
 const PROBE = 5;
+const PROBE_FAR = 25;
 
 /** Chunks a batch's tail is posted to the worker in. */
 const CHUNKS = 8;
