@@ -37,7 +37,7 @@ func blobEncryptBegin(ctx context.Context, args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := blobCryptoKey(ctx, a)
+	key, err := aeadCryptoKey(ctx, a)
 	if err != nil {
 		return nil, err
 	}
@@ -69,19 +69,20 @@ func blobDecryptBegin(ctx context.Context, args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := blobCryptoKey(ctx, a)
+	key, err := aeadCryptoKey(ctx, a)
 	if err != nil {
 		return nil, err
 	}
 	return map[string]any{"key": key, "chunkSize": h.ChunkSize}, nil
 }
 
-// blobCryptoKey returns the WebCrypto key behind a blob's AEAD, importing it
-// (non-extractable) if the AEAD has not yet.
-func blobCryptoKey(ctx context.Context, a prim.AEAD) (safejs.Value, error) {
+// aeadCryptoKey returns the WebCrypto key behind an AEAD of the browser
+// provider (a blob's, a field key), importing it (non-extractable) if the
+// AEAD has not yet.
+func aeadCryptoKey(ctx context.Context, a prim.AEAD) (safejs.Value, error) {
 	r, ok := a.(*routedAEAD)
 	if !ok {
-		return safejs.Value{}, fmt.Errorf("%w: blob AEAD is not the browser provider's", errInternal)
+		return safejs.Value{}, fmt.Errorf("%w: AEAD is not the browser provider's", errInternal)
 	}
 	w, err := r.large(ctx)
 	if err != nil {
@@ -89,7 +90,7 @@ func blobCryptoKey(ctx context.Context, a prim.AEAD) (safejs.Value, error) {
 	}
 	key, ok := webcrypto.AEADCryptoKey(w)
 	if !ok {
-		return safejs.Value{}, fmt.Errorf("%w: blob AEAD has no CryptoKey", errInternal)
+		return safejs.Value{}, fmt.Errorf("%w: AEAD has no CryptoKey", errInternal)
 	}
 	return key, nil
 }

@@ -87,8 +87,6 @@ func exported() map[string]handler {
 		"inspectEnvelope": inspectEnvelope,
 		"release":         release,
 		"stats":           stats,
-		// provider.go
-		"setBatchHelper": setBatchHelper,
 		// space.go
 		"spaceCreate":       spaceCreate,
 		"spaceOpen":         spaceOpen,
@@ -103,6 +101,7 @@ func exported() map[string]handler {
 		"spaceForget":       spaceForget,
 		"sealFields":        sealFields,
 		"openFields":        openFields,
+		"spaceFieldKey":     spaceFieldKey,
 		"sealRecords":       sealRecords,
 		"openRecords":       openRecords,
 		"indexValues":       indexValues,

@@ -15,16 +15,14 @@
 //	Argon2id                   Go               not in WebCrypto (the core calls x/crypto)
 //	RSA-OAEP, RSA generation   WebCrypto        faster, and private keys stay non-extractable
 //	random bytes               Go               crypto/rand, which is getRandomValues in wasm
-//	AES-256-GCM, a batch of    WebCrypto and Go  field batches (openFields): a share for WebCrypto,
-//	≥ 32 openings of one key   at once           all in flight through one call of js/src/fieldcrypto.js,
-//	                                             the rest in Go meanwhile; the share follows the
-//	                                             measured speed of both (webcrypto.Split). The key
-//	                                             is imported into WebCrypto as a non-extractable
-//	                                             CryptoKey, as for large messages. Where it can,
-//	                                             fieldcrypto.js gives part of its share to a worker
-//	                                             of its own (a clone of the CryptoKey; dropped when a
-//	                                             space is forgotten): in Chromium, WebCrypto on two
-//	                                             threads and Go opens nothing.
+//	field batches              WebCrypto (JS)   space.openFields: the JS package opens them itself
+//	(space.openFields)                           (js/src/fieldopen.js, the format again, proven equal
+//	                                             by a corpus Go makes) with the field key that
+//	                                             spaceFieldKey hands over as a non-extractable
+//	                                             CryptoKey, all in flight; in a page a worker of its
+//	                                             own takes part (a clone of the CryptoKey; dropped
+//	                                             when a space is forgotten). The module's openFields
+//	                                             (Go's OpenFields) stays as the reference.
 //
 // Index batches stay in Go; neither WebCrypto in workers nor module workers
 // holding copies of the space were faster on the test machine (section 10.5).
@@ -36,7 +34,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/hack-pad/safejs"
 	"github.com/zkvault/zkvault/wasm/prim"
 	"github.com/zkvault/zkvault/wasm/webcrypto"
 )
@@ -97,9 +94,9 @@ func (p *browserProvider) ImportRSAPrivate(ctx context.Context, pkcs8 []byte, ex
 }
 
 // NewAEAD returns an AES-256-GCM handle that seals and opens small messages
-// in Go and large ones with WebCrypto, and opens batches with both at once.
-// The WebCrypto key is imported on the first large message or batch (most
-// envelope and keyring keys never see one);
+// in Go and large ones with WebCrypto. The WebCrypto key is imported on the
+// first large message, or when the JS package asks for it (a blob's key,
+// field keys: aeadCryptoKey; most envelope and keyring keys never see one);
 // until then the handle keeps a copy of the key bytes, as the Go AEAD keeps
 // its expanded key, and wipes it once imported.
 func (p *browserProvider) NewAEAD(ctx context.Context, key []byte) (prim.AEAD, error) {
@@ -109,30 +106,6 @@ func (p *browserProvider) NewAEAD(ctx context.Context, key []byte) (prim.AEAD, e
 	}
 	return &routedAEAD{native: n, web: p.web, key: append([]byte(nil), key...)}, nil
 }
-
-// fieldSplit is the share of field batches WebCrypto opens, learned from
-// the batches so far (the speed of each engine is the machine's, not the
-// key's, so all keys share it).
-var fieldSplit = webcrypto.NewSplit()
-
-// setBatchHelper(fn, forget): js/src/zkvault.js hands over fieldcrypto.js's
-// openBatch and forgetKeys once the module is loaded. Until then batches
-// stay in Go.
-func setBatchHelper(_ context.Context, args []safejs.Value) (any, error) {
-	if len(args) < 1 {
-		return nil, invalid("setBatchHelper needs a function")
-	}
-	var forget safejs.Value
-	if len(args) > 1 {
-		forget = args[1]
-	}
-	if err := webcrypto.SetBatchHelper(args[0], forget); err != nil {
-		return nil, invalid("%v", err)
-	}
-	return nil, nil
-}
-
-var _ prim.BatchOpener = (*routedAEAD)(nil)
 
 type routedAEAD struct {
 	native prim.AEAD
@@ -183,15 +156,4 @@ func (a *routedAEAD) Open(ctx context.Context, nonce, ciphertext, additionalData
 		return nil, prim.ErrDecrypt
 	}
 	return w.Open(ctx, nonce, ciphertext, additionalData)
-}
-
-// OpenBatch opens a batch of small messages with WebCrypto and Go at once
-// (webcrypto.OpenBatch, the share from fieldSplit); batches under
-// webcrypto.SplitMinBatch stay in Go.
-func (a *routedAEAD) OpenBatch(ctx context.Context, items []prim.BatchItem) {
-	var w prim.AEAD
-	if len(items) >= webcrypto.SplitMinBatch {
-		w, _ = a.large(ctx) // on failure w is nil: Go opens everything
-	}
-	webcrypto.OpenBatch(ctx, w, a.native, items, fieldSplit)
 }

@@ -16,15 +16,15 @@ import (
 	"github.com/hack-pad/safejs"
 	"github.com/zkvault/zkvault/api"
 	zkvault "github.com/zkvault/zkvault/wasm"
-	"github.com/zkvault/zkvault/wasm/webcrypto"
 )
 
 // spaceHandle is an unlocked space. Releasing it forgets the space.
 type spaceHandle struct{ s *zkvault.Space }
 
+// release forgets the space. (The JS package drops its field keys and
+// makes its field worker drop its copies itself, js/src/zkvault.js.)
 func (h *spaceHandle) release() {
 	h.s.Forget()
-	webcrypto.ForgetBatchKeys() // the field worker's copies of its CryptoKeys
 }
 
 func newSpaceResult(s *zkvault.Space) (any, error) {
@@ -447,6 +447,31 @@ func openFields(ctx context.Context, args []safejs.Value) (any, error) {
 		clear(vals[i])
 	}
 	return out.js()
+}
+
+// spaceFieldKey(h, kid) → CryptoKey: the field key of secret version kid
+// (its decimal text, as in enc:v2) as the non-extractable AES-GCM CryptoKey
+// the browser provider imported it into; never key bytes. The JS package
+// opens field batches with it (js/src/fieldopen.js, docs/spec 10.5). A
+// version not in the keyring is unknown_key_version.
+func spaceFieldKey(ctx context.Context, args []safejs.Value) (any, error) {
+	sh, _, err := argHandle[*spaceHandle](args, 0, "space")
+	if err != nil {
+		return nil, err
+	}
+	kid, err := argString(args, 1, "key id")
+	if err != nil {
+		return nil, err
+	}
+	v, ok := api.ParseKeyVersion(kid)
+	if !ok {
+		return nil, invalid("key id must be a decimal 1…4294967295 without leading zeros")
+	}
+	a, err := sh.s.FieldAEAD(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	return aeadCryptoKey(ctx, a)
 }
 
 // schemaArg reads a schema: a shipped collection name, or an api.Schema as

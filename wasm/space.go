@@ -271,6 +271,21 @@ func (s *Space) fieldAEAD(ctx context.Context, sv *secretVersion) (prim.AEAD, er
 	return a, nil
 }
 
+// FieldAEAD returns the field AEAD of secret version v (1…; 0 is not a
+// version here), deriving it on first use: for the JavaScript bridge, which
+// opens field batches itself with the AEAD's non-extractable CryptoKey
+// (docs/spec 10.5). A version not in the keyring is ErrUnknownKeyVersion.
+func (s *Space) FieldAEAD(ctx context.Context, v uint32) (prim.AEAD, error) {
+	if v == 0 {
+		return nil, fmt.Errorf("%w: version 0", ErrUnknownKeyVersion)
+	}
+	sv, err := s.version(v)
+	if err != nil {
+		return nil, err
+	}
+	return s.fieldAEAD(ctx, sv)
+}
+
 // indexMAC returns the blind-index MAC of (collection, index) under version
 // sv, deriving it on first use.
 func (s *Space) indexMAC(ctx context.Context, sv *secretVersion, collection, index string) (prim.MAC, error) {

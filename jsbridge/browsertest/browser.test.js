@@ -14,7 +14,7 @@ import { after, before, test } from "node:test";
 
 import { writeFile } from "node:fs/promises";
 
-import { buildFixture, buildWasm, installEmbedExample, readmeExamples, vectorData, verifyNative } from "../js/test/helpers.js";
+import { buildFixture, buildWasm, fieldCorpus, installEmbedExample, readmeExamples, vectorData, verifyNative } from "../js/test/helpers.js";
 import { serve } from "./server.js";
 
 // playwright-core is a devDependency of the package in ../js; it never downloads a
@@ -297,6 +297,21 @@ test("field batches: the worker opens a share, every item as when opened alone, 
   assert.equal(r.otherOk, true);
   assert.equal(r.otherUsedWorker, true, JSON.stringify(r.debug));
   assert.ok(r.failures > 300, `${r.failures} failures`);
+  await noViolations(page);
+});
+
+test("every item of Go's enc:v2 corpus opens in Chromium as Go opened it, with and without the field worker", TIMEOUT, async () => {
+  const page = await open("/pages/api.html");
+  const r = await step(page, "fieldCorpus", await fieldCorpus());
+  for (const run of [r.withWorker, r.mostlyWorker, r.alone]) {
+    assert.deepEqual(run.mismatches, [], `${run.mismatchCount} mismatches`);
+    assert.ok(run.items > 150, `${run.items} items`);
+    for (const k of ["ok", "parse", "unknown_key_version", "incorrect_key"]) assert.ok(run.outcomes[k] >= 3, JSON.stringify(run.outcomes));
+  }
+  assert.ok(r.workerBatches >= 3, `the worker took ${r.workerBatches} batches`);
+  assert.equal(r.aloneBatches, 0, "the worker took a batch while disabled");
+  assert.equal(r.keysLeft, 0, "the corpus space's keys stayed in the worker after forget()");
+  assert.equal(r.setFromBase64, true, "Chromium has setFromBase64: the fast decoder is the one tested here");
   await noViolations(page);
 });
 

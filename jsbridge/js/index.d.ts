@@ -225,6 +225,12 @@ export class Space {
   readonly versions: number[];
   readonly currentVersion: number;
   sealFields(items: (FieldRef & { value: string | Bytes; pad?: boolean })[]): Promise<({ ciphertext: string; error?: undefined } | { error: ZkvaultError; ciphertext?: undefined })[]>;
+  /**
+   * Opens enc:v2 ciphertexts (in the package, with WebCrypto under the field keys the
+   * module hands over as non-extractable CryptoKeys). `value` is a Uint8Array with a
+   * buffer of its own, made on first access (then an ordinary property); `text` is its
+   * UTF-8 decoding.
+   */
   openFields(items: (FieldRef & { ciphertext: string })[]): Promise<({ value: Uint8Array; text: string; error?: undefined } | { error: ZkvaultError; value?: undefined; text?: undefined })[]>;
   sealField(ref: FieldRef & { pad?: boolean }, value: string | Bytes): Promise<string>;
   openField(ref: FieldRef, ciphertext: string): Promise<Uint8Array>;

@@ -4,6 +4,7 @@
 import { ExpiringSession, load, Passphrase, RememberedDevice, userKeyName } from "/pkg/src/index.js";
 import { readAll, runVectors, sealForNative, WEAK_PBKDF2 } from "/pkg/test/kit.js";
 import { blobBackpressure, blobDamageCases, blobRoundTrips } from "/pkg/test/blobkit.js";
+import { checkFieldCorpus } from "/pkg/test/fieldkit.js";
 import { publish } from "/pages/common.js";
 
 const zk = await load();
@@ -29,6 +30,39 @@ publish({
     ]);
     await space.forget();
     return { text: opened[0].text, errors: [sealed[1].error.code, opened[1].error.code] };
+  },
+
+  // Go's enc:v2 corpus (test/fieldkit.js) through the package's own field opening:
+  // with the field worker taking half of every large batch, then on this thread only.
+  async fieldCorpus(corpus) {
+    const fc = await import("/pkg/src/fieldcrypto.js");
+    for (let i = 0; i < 100 && !(await fc.fieldWorkerStateForTesting()).running; i++) await new Promise((ok) => setTimeout(ok, 50));
+    const before = (await fc.fieldWorkerStateForTesting()).batches;
+    fc.pinWorkerShareForTesting(0.5);
+    let withWorker;
+    try {
+      withWorker = await checkFieldCorpus(zk, corpus, { seed: 7 });
+    } finally {
+      fc.pinWorkerShareForTesting(null);
+    }
+    // The worker given 90 %: the page, done early, takes back chunks it has not started.
+    fc.pinWorkerShareForTesting(0.9);
+    let mostlyWorker;
+    try {
+      mostlyWorker = await checkFieldCorpus(zk, corpus, { seed: 9 });
+    } finally {
+      fc.pinWorkerShareForTesting(null);
+    }
+    const workerBatches = (await fc.fieldWorkerStateForTesting()).batches - before;
+    fc.disableWorkerForTesting(true);
+    let alone;
+    try {
+      alone = await checkFieldCorpus(zk, corpus, { seed: 11 });
+    } finally {
+      fc.disableWorkerForTesting(false);
+    }
+    const after = (await fc.fieldWorkerStateForTesting(true));
+    return { withWorker, mostlyWorker, alone, workerBatches, aloneBatches: after.batches - before - workerBatches, keysLeft: after.keys, setFromBase64: typeof Uint8Array.prototype.setFromBase64 === "function" };
   },
 
   // A field batch of ≥ 64 items is shared between Go, this thread's WebCrypto and the

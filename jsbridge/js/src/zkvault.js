@@ -1,7 +1,7 @@
 // The zkvault API: small classes over the functions zkvault.wasm exports
 // (jsbridge/*.go). Secrets stay in the module: a Space or a KeyPair here holds only
-// a handle that names the Go object, and private keys only as non-extractable
-// CryptoKeys. Every method returns a promise; every failure is a ZkvaultError with a
+// a handle that names the Go object, and keys only as non-extractable CryptoKeys
+// (private keys; a space's field keys, with which openFields opens fields here). Every method returns a promise; every failure is a ZkvaultError with a
 // stable `code`.
 //
 //   const zk = await load();
@@ -10,7 +10,8 @@
 //   const env = await space.envelope(new Passphrase("correct horse battery staple"));
 
 import { BatchArgumentError, packStrings, packUint32, unpackResults } from "./batch.js";
-import { forgetKeys, openBatch } from "./fieldcrypto.js";
+import { forgetKeys, openFieldBatch } from "./fieldcrypto.js";
+import { kidOf } from "./fieldopen.js";
 import { load as loadModule } from "./loader.js";
 import { decryptStream, encryptStream, transform } from "./blob.js";
 
@@ -76,6 +77,16 @@ function asciiText(b) {
 /** An index query's result from its values joined by ",". */
 function indexResult(text) {
   return { values: text ? text.split(",") : [] };
+}
+
+/** Most items in one batch (the module's limit, jsbridge/args.go maxBatch). */
+const MAX_BATCH = 100_000;
+
+/** A batch item's string: null and undefined are "", anything else but a string is refused. */
+function str(s, i) {
+  if (typeof s === "string") return s;
+  if (s === undefined || s === null) return "";
+  throw new ZkvaultError("invalid_argument", `zkvault: batch item ${i}: not a string`);
 }
 
 /** A batch item's error from a result table. */
@@ -153,7 +164,11 @@ export class Zkvault {
     if (typeof api?.spaceCreate !== "function") throw new TypeError("zkvault: not the zkvault module's API");
     this.#api = api;
     // Handles of wrappers that are garbage collected without close() are released.
-    this.#registry = new FinalizationRegistry((h) => api.release(h).catch(() => {}));
+    // A space's keys also leave the field worker (fieldcrypto.js).
+    this.#registry = new FinalizationRegistry((h) => {
+      api.release(h).catch(() => {});
+      forgetKeys();
+    });
   }
 
   /** The module's API version. */
@@ -342,6 +357,8 @@ class Handle {
 /** An unlocked space. Its secrets stay in the module until forget(). */
 export class Space extends Handle {
   #info;
+  /** @type {Map<string, CryptoKey | null>} key id → field key (openFields) */
+  #fieldKeys = new Map();
   constructor(zk, info) {
     super(zk, info.handle);
     this.#info = info;
@@ -377,28 +394,58 @@ export class Space extends Handle {
 
   /**
    * Opens many enc:v2 ciphertexts in one call. Each result is {value, text} or
-   * {error}.
+   * {error}. The package opens them itself with WebCrypto (fieldcrypto.js,
+   * fieldopen.js: what the module's OpenField does), under the field keys the
+   * module hands over as non-extractable CryptoKeys; in a page, a worker of its own
+   * takes part of the batch.
    * @param {{collection: string, recordId: string, field: string, ciphertext: string}[]} items
    */
   async openFields(items) {
-    // One string table (batch.js): collection, record id, field, ciphertext per item.
-    const strs = new Array(4 * items.length);
-    for (let i = 0; i < items.length; i++) {
+    const n = items.length;
+    if (!(n <= MAX_BATCH)) throw new ZkvaultError("invalid_argument", `zkvault: fields must hold at most ${MAX_BATCH} fields`);
+    // 4 strings per item: collection, record id, field, ciphertext (null and
+    // undefined count as "", anything else that is not a string fails the call).
+    const strs = new Array(4 * n);
+    for (let i = 0; i < n; i++) {
       const { collection, recordId, field, ciphertext } = items[i];
-      strs[4 * i] = collection;
-      strs[4 * i + 1] = recordId;
-      strs[4 * i + 2] = field;
-      strs[4 * i + 3] = ciphertext;
+      strs[4 * i] = str(collection, i);
+      strs[4 * i + 1] = str(recordId, i);
+      strs[4 * i + 2] = str(field, i);
+      strs[4 * i + 3] = str(ciphertext, i);
     }
-    const table = await this.#call("openFields", packed(strs));
-    return unpackResults(
-      table,
-      (b) => {
-        const value = b.slice(); // its own buffer, as before: not a view of every plaintext
-        return { value, text: utf8d.decode(value) };
-      },
-      itemError,
-    );
+    const keys = await this.#fieldKeysFor(strs);
+    return openFieldBatch(this.id, strs, keys, (code, message) => new ZkvaultError(code, message));
+  }
+
+  /**
+   * The field keys a batch needs: key id → the module's non-extractable CryptoKey of
+   * that version, or null where the keyring has no such version. Kept until the
+   * keyring changes or the space is closed.
+   * @param {string[]} strs
+   */
+  async #fieldKeysFor(strs) {
+    const handle = this.handle; // throws once closed
+    const cache = this.#fieldKeys;
+    const keys = new Map(); // this batch's: the cache may be cleared meanwhile
+    let last = "";
+    for (let i = 3; i < strs.length; i += 4) {
+      const ct = strs[i];
+      if (last && ct.startsWith(last, 7) && ct.charCodeAt(7 + last.length) === 58) continue;
+      const kid = kidOf(ct);
+      if (!kid) continue;
+      last = kid;
+      if (keys.has(kid)) continue;
+      if (!cache.has(kid)) {
+        try {
+          cache.set(kid, await this.zk.call("spaceFieldKey", handle, kid));
+        } catch (e) {
+          if (e?.code !== "unknown_key_version") throw e;
+          cache.set(kid, null);
+        }
+      }
+      keys.set(kid, cache.get(kid));
+    }
+    return keys;
   }
 
   /** Seals one field value; throws on error. */
@@ -511,11 +558,13 @@ export class Space extends Handle {
   /** Opens one more envelope of this space (another secret version) into the keyring. */
   async addEnvelope(envelope, identity) {
     this.#info = await this.#call("spaceAddEnvelope", JSON.stringify(envelope), identityJSON(identity));
+    this.#fieldKeys.clear();
   }
 
   /** Adds a new secret version and makes it current; resolves with it. */
   async rotate() {
     this.#info = await this.#call("spaceRotate");
+    this.#fieldKeys.clear();
     return this.#info.current;
   }
 
@@ -574,6 +623,19 @@ export class Space extends Handle {
       read = async (off, n) => new Uint8Array(await source.slice(off, off + n).arrayBuffer());
     }
     return this.#call("blobReadRange", blobId, size, offset, length, read);
+  }
+
+  /**
+   * Releases the space now: its secrets are zeroed in the module, and its field keys
+   * dropped here and in the field worker.
+   */
+  async close() {
+    this.#fieldKeys.clear();
+    try {
+      await super.close();
+    } finally {
+      forgetKeys();
+    }
   }
 
   /** Locks the space: zeroes its secrets in the module and closes the handle. */
@@ -663,7 +725,5 @@ export class LegacyKeys extends Handle {
  */
 export async function load(options) {
   const api = await loadModule(options);
-  // Field batches: WebCrypto opens a share of each (jsbridge/provider.go).
-  await api.setBatchHelper(openBatch, forgetKeys);
   return new Zkvault(api);
 }

@@ -151,3 +151,22 @@ export async function installEmbedExample(tmp) {
   await npm(["install", "--offline"], app);
   return app;
 }
+
+let corpus;
+
+/**
+ * The enc:v2 differential corpus, made by Go natively (wasm/field_corpus_test.go
+ * writes it), once per process; null without a Go toolchain.
+ * @returns {Promise<{spaceId: string, handover: string, fields: object[]} | null>}
+ */
+export function fieldCorpus() {
+  corpus ??= (async () => {
+    if (!(await buildFixture())) return null;
+    const dir = await mkdtemp(join(tmpdir(), "zkvault-corpus-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const out = join(dir, "fieldcorpus.json");
+    await run("go", ["test", "-count=1", "-run", "^TestFieldCorpus$", "./wasm", "-args", `-fieldcorpus.out=${out}`], { cwd: repoRoot, maxBuffer: 1 << 24 });
+    return JSON.parse(await readFile(out, "utf8"));
+  })();
+  return corpus;
+}

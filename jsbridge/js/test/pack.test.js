@@ -39,6 +39,7 @@ test("npm pack makes a tarball that installs and runs the README's Node examples
     "src/batch.js",
     "src/blob.js",
     "src/fieldcrypto.js",
+    "src/fieldopen.js",
     "src/fieldworker.js",
     "src/idb.js",
     "src/index.js",
