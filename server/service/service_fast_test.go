@@ -187,3 +187,27 @@ func TestDecodeRecordsSame(t *testing.T) {
 		}
 	}
 }
+
+// TestSlab: the slices slab hands out never overlap, whatever their sizes.
+func TestSlab(t *testing.T) {
+	var block []int
+	var got [][]int
+	for i := 0; i < 300; i++ {
+		n := i % 7
+		s := slab(&block, n)
+		if len(s) != 0 || cap(s) != n {
+			t.Fatalf("slab %d: len %d cap %d", n, len(s), cap(s))
+		}
+		for j := 0; j < n; j++ {
+			s = append(s, i)
+		}
+		got = append(got, s)
+	}
+	for i, s := range got {
+		for _, v := range s {
+			if v != i {
+				t.Fatalf("slice %d holds %v", i, s)
+			}
+		}
+	}
+}
