@@ -102,7 +102,7 @@ func (s *Service) UpsertRecords(ctx context.Context, c Caller, spaceID, coll str
 	prep := func(i int, sl *entrySlabs) {
 		// Most items are canonical already: then they are their own
 		// canonical bytes, and decoding them is a scan.
-		if r, ok := canonicalRecord(items[i], names); ok {
+		if r, ok := canonicalRecordIn(items[i], names, &sl.scratch); ok {
 			preps[i].id = r.ID
 			preps[i].w, preps[i].err = s.prepare(sc, &r, enc, items[i], sl)
 			return
@@ -175,6 +175,39 @@ type entrySlabs struct {
 	index   []store.IndexEntry
 	filter  []store.FilterEntry
 	filters int // the schema's filter fields: the most a record has
+	// scratch holds the maps of the record being prepared (prepare keeps
+	// nothing of them).
+	scratch recordScratch
+	// seen maps a filter field's raw values to their canonical forms:
+	// records of a batch share a few (a chat, a sender) and each is then
+	// one string.
+	seen map[string]map[string]string
+}
+
+// maxSeenValues bounds the values entrySlabs remembers per filter field.
+const maxSeenValues = 1024
+
+// filterValue is filterValue(f, raw), remembered for field name.
+func (sl *entrySlabs) filterValue(name string, f api.Field, raw json.RawMessage) (string, error) {
+	if v, ok := sl.seen[name][string(raw)]; ok {
+		return v, nil
+	}
+	v, err := filterValue(f, raw)
+	if err != nil {
+		return "", err
+	}
+	if sl.seen == nil {
+		sl.seen = map[string]map[string]string{}
+	}
+	m := sl.seen[name]
+	if m == nil {
+		m = map[string]string{}
+		sl.seen[name] = m
+	}
+	if len(m) < maxSeenValues {
+		m[string(raw)] = v
+	}
+	return v, nil
 }
 
 // slab returns an empty slice of capacity n from *block, which it refills
@@ -224,7 +257,7 @@ func (s *Service) prepare(sc *api.Schema, r *api.Record, enc bool, canon []byte,
 			continue
 		}
 		if f.Filter {
-			v, err := filterValue(f, raw)
+			v, err := sl.filterValue(name, f, raw)
 			if err != nil {
 				return w, Invalid(api.CodeInvalidValue, "fields.%s: %v", name, err)
 			}
