@@ -22,6 +22,7 @@ package kvstore
 // bbolt's DB.Batch rule, with the order kept.
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/zkvault/zkvault/server/store"
@@ -41,8 +42,9 @@ type upsert struct {
 	pre         []byte   // the collection's key prefix
 	a           arena    // entry keys
 
-	out []store.Outcome
-	err error
+	out  []store.Outcome
+	err  error
+	done bool // out or err is final
 	// ready receives true when this call is to lead the next group, false
 	// when a leader has written it (out and err are set).
 	ready chan bool
@@ -84,22 +86,34 @@ func (s *Store) commitUpsert(u *upsert) error {
 	before := g.before
 	g.mu.Unlock()
 
+	defer func() {
+		// Whatever happens here, even a panic, the others hear of their
+		// batches and the next leader takes over: nobody waits forever.
+		p := recover()
+		for _, o := range group {
+			if !o.done {
+				o.err = fmt.Errorf("kvstore: the group commit failed: %v", p)
+			}
+		}
+		g.mu.Lock()
+		if len(g.queue) > 0 {
+			g.queue[0].ready <- true
+		} else {
+			g.active = false
+			g.queue = nil
+		}
+		g.mu.Unlock()
+		for _, o := range group[1:] {
+			o.ready <- false
+		}
+		if p != nil {
+			panic(p)
+		}
+	}()
 	if before != nil {
 		before(len(group))
 	}
 	s.writeGroup(group)
-
-	g.mu.Lock()
-	if len(g.queue) > 0 {
-		g.queue[0].ready <- true
-	} else {
-		g.active = false
-		g.queue = nil
-	}
-	g.mu.Unlock()
-	for _, o := range group[1:] {
-		o.ready <- false
-	}
 	return u.err
 }
 
@@ -111,15 +125,18 @@ func (s *Store) writeGroup(group []*upsert) {
 		bad, err := s.writeTx(group)
 		switch {
 		case err == nil:
+			for _, u := range group {
+				u.done = true
+			}
 			return
 		case bad >= 0:
 			// That batch's own failure: it fails as it would alone; the
 			// others are written again without it.
-			group[bad].err = err
+			group[bad].err, group[bad].done = err, true
 			rest := make([]*upsert, 0, len(group)-1)
 			group = append(append(rest, group[:bad]...), group[bad+1:]...)
 		case len(group) == 1:
-			group[0].err = err
+			group[0].err, group[0].done = err, true
 			return
 		default:
 			for _, u := range group {
@@ -134,8 +151,15 @@ func (s *Store) writeGroup(group []*upsert) {
 // of the batch that failed while it was applied, or -1.
 func (s *Store) writeTx(group []*upsert) (bad int, err error) {
 	var ran bool
-	err = s.update(func(tx Tx) error {
+	err = s.update(func(tx Tx) (err error) {
 		bad, ran = -1, false
+		defer func() {
+			// A panic is an error of the batch being applied (or of the
+			// transaction): the others are written again without it.
+			if p := recover(); p != nil {
+				err = fmt.Errorf("kvstore: panic: %v", p)
+			}
+		}()
 		n := 0
 		for _, u := range group {
 			n += len(u.recs)
@@ -146,11 +170,12 @@ func (s *Store) writeTx(group []*upsert) (bad int, err error) {
 			if len(u.recs) == 0 {
 				continue
 			}
+			bad = i
 			app, err := u.apply(tx, run)
 			if err != nil {
-				bad = i
 				return err
 			}
+			bad = -1
 			appending = appending && app
 		}
 		if appending {
@@ -158,7 +183,6 @@ func (s *Store) writeTx(group []*upsert) (bad int, err error) {
 			// transaction wrote.
 			setFill(tx.Bucket(bRecords), appendFill)
 		}
-		var err error
 		ran, err = writeRun(tx.Bucket(bPending), netOps(run.ops))
 		return err
 	})

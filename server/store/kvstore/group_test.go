@@ -24,7 +24,8 @@ var (
 
 // failDB refuses the put of a record whose key holds "boom" (a batch that
 // fails while it is applied) and of a pending-run block that holds
-// "kaboom" (a transaction that fails after every batch was applied).
+// "kaboom" (a transaction that fails after every batch was applied), and
+// panics on the put of a record whose key holds "panic".
 type failDB struct{ kvstore.DB }
 
 func (d failDB) Update(fn func(kvstore.Tx) error) error {
@@ -48,6 +49,8 @@ func (b failBucket) Put(k, v []byte) error {
 		return errBoom
 	case b.name == "rpending" && bytes.Contains(v, []byte("kaboom")):
 		return errKaboom
+	case b.name == "records" && bytes.Contains(k, []byte("\x00panic")):
+		panic("put refused with a panic")
 	}
 	return b.Bucket.Put(k, v)
 }
@@ -243,10 +246,29 @@ func TestGroupCommit(t *testing.T) {
 				t.Errorf("groups written: %v, want [1 3]", sizes)
 			}
 			expectRecords(t, st, map[string]int{"a": 3, "b": 2, "c": 1, "d": 1, "e": 2, "f": 1, "g": 2, "l": 1, "m": 1}, 3)
+
+			// A batch that panics while it is applied fails alone, with an
+			// error; the leader (another batch's caller) does not panic.
+			res, sizes = held(t, st, []store.RecordWrite{grec("n", 1)},
+				[]store.RecordWrite{grec("h", 1)},
+				[]store.RecordWrite{grec("panic", 1), grec("i", 1)},
+				[]store.RecordWrite{grec("i", 2)},
+			)
+			want = []upsertResult{{out: []store.Outcome{I}}, {out: []store.Outcome{I}}, {err: errors.New("panic")}, {out: []store.Outcome{I}}}
+			for i, r := range res {
+				if (want[i].err == nil) != (r.err == nil) || r.err != nil && !strings.Contains(r.err.Error(), "panic") || !slices.Equal(r.out, want[i].out) {
+					t.Errorf("third round, batch %d: %v %v, want %v %v", i, r.out, r.err, want[i].out, want[i].err)
+				}
+			}
+			if !slices.Equal(sizes, []int{1, 3}) {
+				t.Errorf("groups written: %v, want [1 3]", sizes)
+			}
+			final := map[string]int{"a": 3, "b": 2, "c": 1, "d": 1, "e": 2, "f": 1, "g": 2, "h": 1, "i": 2, "l": 1, "m": 1, "n": 1}
+			expectRecords(t, st, final, 3)
 			if err := st.Merge(); err != nil {
 				t.Fatal(err)
 			}
-			expectRecords(t, st, map[string]int{"a": 3, "b": 2, "c": 1, "d": 1, "e": 2, "f": 1, "g": 2, "l": 1, "m": 1}, 3)
+			expectRecords(t, st, final, 3)
 		})
 	}
 }
