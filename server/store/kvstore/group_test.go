@@ -272,3 +272,51 @@ func TestGroupCommit(t *testing.T) {
 		})
 	}
 }
+
+// TestGapInsert: a batch whose ids fall in a gap between stored ones (a
+// batch in flight that arrived after the next one) is inserted without
+// lookups, and one that spans stored ids is not taken for one.
+func TestGapInsert(t *testing.T) {
+	I, U, N := store.Inserted, store.Updated, store.Unchanged
+	for name, st := range groupStores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			batch := func(v int, ids ...int) []store.RecordWrite {
+				var ws []store.RecordWrite
+				for _, i := range ids {
+					ws = append(ws, grec(fmt.Sprintf("g%02d", i), v))
+				}
+				return ws
+			}
+			span := func(from, to int) []int {
+				var out []int
+				for i := from; i < to; i++ {
+					out = append(out, i)
+				}
+				return out
+			}
+			want := map[string]int{}
+			for _, step := range []struct {
+				ws  []store.RecordWrite
+				out []store.Outcome
+			}{
+				{batch(1, span(0, 10)...), slices.Repeat([]store.Outcome{I}, 10)},
+				{batch(1, span(20, 30)...), slices.Repeat([]store.Outcome{I}, 10)},
+				{batch(1, span(10, 20)...), slices.Repeat([]store.Outcome{I}, 10)}, // the gap
+				{batch(2, 5, 15, 25), []store.Outcome{U, U, U}},
+				{batch(1, 31, 33, 35), []store.Outcome{I, I, I}},
+				{batch(1, 32, 33, 34), []store.Outcome{I, N, I}}, // spans a stored id
+				{batch(2, 36, 30, 40), []store.Outcome{I, I, I}},
+			} {
+				out, err := st.UpsertRecords(ctx, "s", "c", step.ws)
+				if err != nil || !slices.Equal(out, step.out) {
+					t.Fatalf("%v: %v %v, want %v", step.ws[0].ID, out, err, step.out)
+				}
+				for _, w := range step.ws {
+					want[w.ID] = int(w.Time)
+				}
+			}
+			expectRecords(t, st, want, 2)
+		})
+	}
+}

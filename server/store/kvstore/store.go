@@ -541,14 +541,14 @@ func (s *Store) UpsertRecords(ctx context.Context, space, coll string, recs []st
 }
 
 // apply writes u in tx, as if it were alone in it, and adds the changes of
-// its entries to run. appending reports that every record of u followed
-// the collection's last stored id (ingestion in id order): they were all
-// inserted without lookups.
+// its entries to run. appending reports that no stored id of the
+// collection lay between u's first and last ids (ingestion in id order:
+// after the last one, or, with batches in flight, in the gap a batch that
+// arrived first left before its own): every record was inserted without
+// a lookup, into pages no later write of that ingestion comes back to.
 func (u *upsert) apply(tx Tx, run *runBuilder) (appending bool, err error) {
 	rb := tx.Bucket(bRecords)
-	// A batch whose ids all follow the collection's last stored id inserts
-	// every record: no lookups.
-	appending = !u.dup && len(u.order) > 0 && after(rb, u.pre, u.rks[u.order[0]])
+	appending = !u.dup && len(u.order) > 0 && noneBetween(rb, u.pre, u.rks[u.order[0]], u.rks[u.order[len(u.order)-1]])
 	for _, i := range u.order {
 		o, err := upsertOne(rb, run, &u.a, u.space, u.coll, &u.recs[i], u.rks[i], u.vals[i], appending)
 		if err != nil {
@@ -614,6 +614,13 @@ func setFill(b Bucket, f float64) {
 	if fs, ok := b.(FillSetter); ok {
 		fs.SetFillPercent(f)
 	}
+}
+
+// noneBetween reports whether b holds no key under prefix from first to
+// last (inclusive).
+func noneBetween(b Bucket, prefix, first, last []byte) bool {
+	k, _ := b.Cursor().Seek(first)
+	return k == nil || !bytes.HasPrefix(k, prefix) || bytes.Compare(k, last) > 0
 }
 
 // after reports whether k sorts after every key under prefix in b.
