@@ -611,12 +611,18 @@ func (s *Server) backup(c echo.Context) error {
 		return err
 	}
 	defer release()
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEOctetStream)
-	c.Response().WriteHeader(http.StatusOK)
-	_, err = b.Backup(c.Request().Context(), c.Response())
+	// The snapshot holds blob deletions until it is closed, and fails
+	// here, before any byte is sent, if a blob's file is missing.
+	snap, err := b.Backup(c.Request().Context())
 	if err != nil {
+		return err // logged; the answer says only "internal error"
+	}
+	defer snap.Close()
+	c.Response().Header().Set(echo.HeaderContentType, "application/x-tar")
+	c.Response().WriteHeader(http.StatusOK)
+	if _, err := snap.WriteTo(c.Response()); err != nil {
 		// Too late for a status: abort the connection so that the
-		// client sees a truncated body, never a complete-looking one.
+		// client sees a truncated archive, which restore refuses.
 		s.log.Error("backup", "err", err)
 		panic(http.ErrAbortHandler)
 	}

@@ -3,6 +3,7 @@
 //
 //	zkvault serve  [--addr 127.0.0.1:8080] [--data ./data]
 //	zkvault backup [--addr …] [--data …] FILE
+//	zkvault restore [--data …] [--force] FILE
 //
 // Every flag can also be set by an environment variable: --addr is
 // ZKVAULT_ADDR, --data is ZKVAULT_DATA, and so on. A flag on the command
@@ -28,8 +29,6 @@ import (
 	"syscall"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/zkvault/zkvault/server"
 	"github.com/zkvault/zkvault/server/service"
 	"github.com/zkvault/zkvault/server/store/boltstore"
@@ -41,14 +40,19 @@ and blind indexes; it cannot decrypt).
 
 Usage:
   zkvault serve  [flags]        serve the API (/api/v1), the dashboard (/) and /healthz
-  zkvault backup [flags] FILE   write a consistent copy of the database to FILE,
+  zkvault backup [flags] FILE   write a consistent point-in-time copy of the
+                                database and of every file (blob) it references
+                                to FILE, one tar archive, verified as written:
                                 from the running server, or from the data
                                 directory if no server runs
+  zkvault restore [flags] FILE  check a backup entirely and make --data a data
+                                directory holding it (a new or empty directory,
+                                or --force: the old one is moved aside)
   zkvault help [command]        show this help, or a command's flags
 
 Every flag is also an environment variable: --addr is ZKVAULT_ADDR, --data is
 ZKVAULT_DATA, --max-blob is ZKVAULT_MAX_BLOB; a flag given on the command line
-wins.
+wins. (Not restore's --force: replacing a data directory is asked for each time.)
 
 Credentials:
   admin secret      written to DATA/admin.secret (mode 0600) on the first run;
@@ -85,8 +89,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(rest, stdout, stderr)
 	case "backup":
 		return backup(rest, stdout, stderr)
+	case "restore":
+		return restore(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
-		if len(rest) > 0 && (rest[0] == "serve" || rest[0] == "backup") {
+		if len(rest) > 0 && (rest[0] == "serve" || rest[0] == "backup" || rest[0] == "restore") {
 			return run([]string{rest[0], "--help"}, stdout, stderr)
 		}
 		fmt.Fprint(stdout, usage)
@@ -100,6 +106,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 type flags struct {
 	*flag.FlagSet
 	errs []error
+	pos  []string // the arguments that are not flags
 }
 
 func newFlags(name, synopsis string, stderr io.Writer) *flags {
@@ -167,12 +174,26 @@ func (f *flags) i64(name string, def int64, help string) *int64 {
 	return f.Int64(name, def, help+" ($"+envName(name)+")")
 }
 
+// parse parses args; flags may come after the other arguments too
+// (zkvault restore FILE --data DIR), except after "--".
 func (f *flags) parse(args []string, stderr io.Writer) (ok bool, code int) {
-	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return false, 0
+	for {
+		if err := f.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return false, 0
+			}
+			return false, 2
 		}
-		return false, 2
+		rest := f.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			f.pos = append(f.pos, rest...)
+			break
+		}
+		f.pos = append(f.pos, rest[0])
+		args = rest[1:]
 	}
 	if len(f.errs) > 0 {
 		fmt.Fprintln(stderr, "zkvault:", errors.Join(f.errs...))
@@ -209,8 +230,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if ok, code := f.parse(args, stderr); !ok {
 		return code
 	}
-	if f.NArg() > 0 {
-		fmt.Fprintf(stderr, "zkvault serve: unexpected argument %q\n", f.Arg(0))
+	if len(f.pos) > 0 {
+		fmt.Fprintf(stderr, "zkvault serve: unexpected argument %q\n", f.pos[0])
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
@@ -353,110 +374,164 @@ func serveMain(log *slog.Logger, stdout, stderr io.Writer, addr, data string, ma
 func backup(args []string, stdout, stderr io.Writer) int {
 	f := newFlags("backup", "backup [flags] FILE", stderr)
 	addr := f.str("addr", "127.0.0.1:8080", "address of the running server")
-	data := f.str("data", "./data", "data directory (for the admin secret, or the database if no server runs)")
+	data := f.str("data", "./data", "data directory (for the admin secret, or the database and blobs if no server runs)")
 	if ok, code := f.parse(args, stderr); !ok {
 		return code
 	}
-	if f.NArg() != 1 {
+	if len(f.pos) != 1 {
 		f.Usage()
 		return 2
 	}
-	if err := backupMain(*addr, *data, f.Arg(0), stdout); err != nil {
+	if err := backupMain(*addr, *data, f.pos[0], stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "zkvault backup:", err)
 		return 1
 	}
 	return 0
 }
 
-func backupMain(addr, data, file string, stdout io.Writer) error {
-	tmp := file + ".tmp"
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+// backupMain writes a backup archive to file: from the server at addr, or
+// from the data directory if none listens there. The archive is verified
+// as it is written (as restore would check it) and renamed into place only
+// then.
+func backupMain(addr, data, file string, stdout, stderr io.Writer) error {
+	out, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp-*")
 	if err != nil {
 		return err
 	}
+	tmp := out.Name()
 	defer os.Remove(tmp)
-	from, err := backupHTTP(addr, data, out)
+	defer out.Close()
+	src, from, err := backupHTTP(addr, data)
 	if err != nil {
 		var ne *net.OpError
 		if !errors.As(err, &ne) || ne.Op != "dial" {
-			out.Close()
 			return err
 		}
-		// No server runs: copy from the data directory.
-		if _, err := out.Seek(0, io.SeekStart); err != nil {
+		// No server runs: read the data directory.
+		if src, from, err = backupDir(data); err != nil {
 			return err
 		}
-		if err := out.Truncate(0); err != nil {
-			return err
-		}
-		st, err := boltstore.Open(data, &boltstore.Options{ReadOnly: true, Timeout: time.Second})
-		if err != nil {
-			out.Close()
-			return err
-		}
-		_, err = st.Backup(context.Background(), out)
-		st.Close()
-		if err != nil {
-			out.Close()
-			return err
-		}
-		from = filepath.Join(data, boltstore.DBFile)
+	}
+	defer src.Close()
+	bar := newProgress(stderr, "backup")
+	info, err := boltstore.Verify(io.TeeReader(src, out), filepath.Dir(file), bar.update)
+	bar.done()
+	if err != nil {
+		return err
 	}
 	if err := out.Sync(); err != nil {
-		out.Close()
 		return err
 	}
 	if err := out.Close(); err != nil {
 		return err
 	}
-	if err := checkDB(tmp); err != nil {
-		return fmt.Errorf("the copy does not check out: %w", err)
-	}
 	if err := os.Rename(tmp, file); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backup of %s written to %s\n", from, file)
+	fmt.Fprintf(stdout, "backup of %s written to %s and verified: database %s, %d blobs (%s)\n",
+		from, file, byteSize(info.DatabaseBytes), info.Blobs, byteSize(info.BlobBytes))
 	return nil
 }
 
-func backupHTTP(addr, data string, w io.Writer) (string, error) {
+// backupHTTP asks the server at addr for a backup, with the admin secret
+// of the data directory.
+func backupHTTP(addr, data string) (io.ReadCloser, string, error) {
 	secret, err := os.ReadFile(filepath.Join(data, service.AdminSecretFile))
 	if err != nil {
-		return "", fmt.Errorf("reading the admin secret: %w", err)
+		return nil, "", fmt.Errorf("reading the admin secret: %w", err)
 	}
 	url := "http://" + addr + server.APIPrefix + "/backup"
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(secret)))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return "", fmt.Errorf("%s: %s: %s", url, resp.Status, strings.TrimSpace(string(b)))
+		resp.Body.Close()
+		hint := ""
+		if resp.StatusCode >= 500 {
+			hint = " (the server's log says why)"
+		}
+		return nil, "", fmt.Errorf("%s: %s: %s%s", url, resp.Status, strings.TrimSpace(string(b)), hint)
 	}
-	if _, err := io.Copy(w, resp.Body); err != nil {
-		return "", err
-	}
-	return url, nil
+	return brokenOff{resp.Body}, url, nil
 }
 
-// checkDB opens a database file read-only and runs bbolt's check.
-func checkDB(path string) error {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+// brokenOff names a failed read of a backup stream for what it is (the
+// server aborts the connection when a backup fails half-way).
+type brokenOff struct{ io.ReadCloser }
+
+func (b brokenOff) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("the server broke off the backup (its log says why): %v", err)
+	}
+	return n, err
+}
+
+// backupDir streams a backup of a data directory no server uses.
+func backupDir(data string) (io.ReadCloser, string, error) {
+	st, err := boltstore.Open(data, &boltstore.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return nil, "", err
+	}
+	snap, err := st.Backup(context.Background())
+	if err != nil {
+		st.Close()
+		return nil, "", err
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := snap.WriteTo(pw)
+		snap.Close()
+		st.Close()
+		pw.CloseWithError(err)
+	}()
+	return pr, data, nil
+}
+
+func restore(args []string, stdout, stderr io.Writer) int {
+	f := newFlags("restore", "restore [flags] FILE", stderr)
+	data := f.str("data", "./data", "data directory to restore into: must not exist or be empty, unless --force")
+	force := f.Bool("force", false, "replace a data directory that is not empty: it is moved aside to DATA.before-restore-<time>, not deleted (not an environment variable)")
+	if ok, code := f.parse(args, stderr); !ok {
+		return code
+	}
+	if len(f.pos) != 1 {
+		f.Usage()
+		return 2
+	}
+	if err := restoreMain(*data, f.pos[0], *force, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "zkvault restore:", err)
+		return 1
+	}
+	return 0
+}
+
+func restoreMain(data, file string, force bool, stdout, stderr io.Writer) error {
+	in, err := os.Open(file)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	return db.View(func(tx *bolt.Tx) error {
-		var errs []error
-		for err := range tx.Check() {
-			errs = append(errs, err)
-		}
-		return errors.Join(errs...)
-	})
+	defer in.Close()
+	bar := newProgress(stderr, "restore")
+	info, err := boltstore.Restore(in, data, &boltstore.RestoreOptions{Replace: force, Progress: bar.update})
+	bar.done()
+	if err != nil {
+		return err
+	}
+	if info.MovedAside != "" {
+		fmt.Fprintf(stdout, "the former %s was moved aside to %s\n", data, info.MovedAside)
+	}
+	what := fmt.Sprintf("database %s, %d blobs (%s)", byteSize(info.DatabaseBytes), info.Blobs, byteSize(info.BlobBytes))
+	if info.Legacy {
+		what = fmt.Sprintf("database %s (a database-only backup that references no blob)", byteSize(info.DatabaseBytes))
+	}
+	fmt.Fprintf(stdout, "restored %s into %s: %s, verified; the first serve makes a new admin secret and session key\n", file, data, what)
+	return nil
 }

@@ -336,47 +336,6 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
-func TestBackup(t *testing.T) {
-	data := t.TempDir()
-	c := start(t, data)
-	if st, b, err := c.do("POST", "/api/v1/spaces", api.Space{ID: "s", Kind: api.KindVault, Schemas: []api.Schema{schema}}); err != nil || st != 201 {
-		t.Fatalf("create space: %d %s %v", st, b, err)
-	}
-	out := filepath.Join(t.TempDir(), "live.db")
-	cmd := exec.Command(binary(t), "backup", "--data", data, out)
-	cmd.Env = append(os.Environ(), "ZKVAULT_ADDR="+c.addr)
-	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "/api/v1/backup") {
-		t.Fatalf("backup of a live server: %v\n%s", err, b)
-	}
-	check := func(file string) {
-		t.Helper()
-		dir := t.TempDir()
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(dir, boltstore.DBFile), b, 0o600)
-		st, err := boltstore.Open(dir, &boltstore.Options{ReadOnly: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		if _, err := st.Space(context.Background(), "s"); err != nil {
-			t.Fatalf("backup lacks the space: %v", err)
-		}
-	}
-	check(out)
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	<-c.done
-	// No server: the backup reads the data directory.
-	out2 := filepath.Join(t.TempDir(), "stopped.db")
-	cmd = exec.Command(binary(t), "backup", "--addr", c.addr, "--data", data, out2)
-	if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "zkvault.db") {
-		t.Fatalf("backup of a stopped server: %v\n%s", err, b)
-	}
-	check(out2)
-}
-
 func TestHelpAndEnv(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run([]string{"--help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "ZKVAULT_ADDR") {

@@ -52,13 +52,10 @@ func (s *Service) PutSettings(ctx context.Context, c Caller, u SettingsUpdate) (
 	if u.Encryption == nil {
 		return SettingsView{}, Invalid("invalid_value", "encryption: required")
 	}
-	st, err := s.st.Settings(ctx)
+	// One store step: a read-modify-write here could undo a master
+	// created meanwhile.
+	st, err := s.st.SetEncryption(ctx, *u.Encryption, s.ms())
 	if err != nil {
-		return SettingsView{}, err
-	}
-	st.Encryption = *u.Encryption
-	st.UpdatedAt = s.ms()
-	if err := s.st.PutSettings(ctx, st); err != nil {
 		return SettingsView{}, err
 	}
 	s.logWrite(c, "settings.update", 1, map[string]string{"encryption": boolStr(st.Encryption)}, "encryption set to %v", st.Encryption)
@@ -134,32 +131,42 @@ func (s *Service) CreatePrincipal(ctx context.Context, c Caller, p api.Principal
 	if err := checkKey(&p); err != nil {
 		return PrincipalView{}, err
 	}
-	st, err := s.st.Settings(ctx)
-	if err != nil {
-		return PrincipalView{}, err
-	}
 	if p.Kind == api.PrincipalMaster {
-		if st.MasterPrincipal != "" {
-			return PrincipalView{}, newErr(KindConflict, "master_exists", "a master principal (%s) exists already; replace its key instead", st.MasterPrincipal)
-		}
 		if p.PublicKey == "" {
 			return PrincipalView{}, Invalid("invalid_value", "public_key: the master principal needs its public key")
+		}
+		if st, err := s.st.Settings(ctx); err != nil {
+			return PrincipalView{}, err
+		} else if st.MasterPrincipal != "" {
+			return PrincipalView{}, masterExists(st.MasterPrincipal)
 		}
 	}
 	now := s.ms()
 	sp := store.Principal{Principal: p, CreatedAt: now, UpdatedAt: now}
-	if err := s.st.CreatePrincipal(ctx, sp); err != nil {
-		return PrincipalView{}, fromStore(err, "principal "+p.ID)
-	}
 	if p.Kind == api.PrincipalMaster {
-		st.MasterPrincipal = p.ID
-		st.UpdatedAt = now
-		if err := s.st.PutSettings(ctx, st); err != nil {
-			return PrincipalView{}, err
+		// The check above answers the common case; this step decides a
+		// race: the principal and the settings' pointer to it are
+		// written together, or neither is.
+		err := s.st.CreateMaster(ctx, sp)
+		if errors.Is(err, store.ErrConflict) {
+			st, serr := s.st.Settings(ctx)
+			if serr != nil {
+				return PrincipalView{}, serr
+			}
+			return PrincipalView{}, masterExists(st.MasterPrincipal)
 		}
+		if err != nil {
+			return PrincipalView{}, fromStore(err, "principal "+p.ID)
+		}
+	} else if err := s.st.CreatePrincipal(ctx, sp); err != nil {
+		return PrincipalView{}, fromStore(err, "principal "+p.ID)
 	}
 	s.logWrite(c, "principals.create", 1, map[string]string{"principal": p.ID, "kind": p.Kind}, "created %s %s", p.Kind, p.ID)
 	return s.principalView(c, sp), nil
+}
+
+func masterExists(id string) error {
+	return newErr(KindConflict, "master_exists", "a master principal (%s) exists already; replace its key instead", id)
 }
 
 // Principal returns a principal (any caller: public keys are needed to wrap

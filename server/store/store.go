@@ -36,9 +36,17 @@ const MaxPageSize = 1000
 type Store interface {
 	Settings(ctx context.Context) (Settings, error)
 	PutSettings(ctx context.Context, s Settings) error
+	// SetEncryption turns encryption on or off in the stored settings,
+	// leaving the rest of them as they are, and returns them.
+	SetEncryption(ctx context.Context, on bool, at int64) (Settings, error)
 
 	// CreatePrincipal stores a new principal; ErrExists if the id is taken.
 	CreatePrincipal(ctx context.Context, p Principal) error
+	// CreateMaster stores a new principal and names it the master in the
+	// settings (UpdatedAt: p.CreatedAt), in one step: ErrConflict if the
+	// settings name a master already, ErrExists if the id is taken; on
+	// either, nothing is written.
+	CreateMaster(ctx context.Context, p Principal) error
 	Principal(ctx context.Context, id string) (Principal, error)
 	ListPrincipals(ctx context.Context, cursor string, limit int) ([]Principal, string, error)
 	// UpdatePrincipalKey replaces the key of principal p.ID if its stored
@@ -110,9 +118,21 @@ type Store interface {
 }
 
 // Backuper is implemented by stores that can write a consistent copy of
-// their database while serving.
+// their data, blobs included, while serving.
 type Backuper interface {
-	Backup(ctx context.Context, w io.Writer) (int64, error)
+	// Backup takes a point-in-time snapshot. Errors found before the
+	// first byte is written (such as a blob whose file is missing) come
+	// here; the snapshot keeps what it references until Close.
+	Backup(ctx context.Context) (Snapshot, error)
+}
+
+// Snapshot is a backup ready to be written (docs/backup.md has the
+// format of the bbolt store's).
+type Snapshot interface {
+	// WriteTo writes the archive once, streaming.
+	WriteTo(w io.Writer) (int64, error)
+	// Close releases the snapshot; always call it.
+	Close() error
 }
 
 // Settings are the platform settings.

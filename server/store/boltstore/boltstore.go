@@ -8,11 +8,12 @@
 // Every write is one bbolt transaction, durable (fsync'd) when it returns; a
 // batch of records is one transaction, its index entries included (as a
 // pending run that a background merger folds into the index later). The
-// store logic and the key layout are kvstore's.
+// store logic and the key layout are kvstore's. Opening for writes removes
+// what a crash can leave: blob files no blob references, and backup
+// snapshots (backup.go; restore.go reads backups back).
 package boltstore
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -34,7 +35,10 @@ const DBFile = "zkvault.db"
 // Store is the bbolt store.
 type Store struct {
 	*kvstore.Store
-	bdb *bolt.DB
+	bdb      *bolt.DB
+	dir      string
+	blobs    *files
+	readOnly bool
 }
 
 // Options of Open.
@@ -83,27 +87,73 @@ func Open(dir string, o *Options) (*Store, error) {
 			return nil, fmt.Errorf("boltstore: create buckets: %w", err)
 		}
 	}
-	ks, err := kvstore.New(boltDB{bdb}, &files{dir: filepath.Join(dir, "blobs")}, &kvstore.Options{MergeRuns: o.MergeRuns, ReadOnly: o.ReadOnly})
+	fs := &files{dir: filepath.Join(dir, "blobs")}
+	ks, err := kvstore.New(boltDB{bdb}, fs, &kvstore.Options{MergeRuns: o.MergeRuns, ReadOnly: o.ReadOnly})
 	if err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("boltstore: %w", err)
 	}
-	return &Store{Store: ks, bdb: bdb}, nil
+	if !o.ReadOnly {
+		// What a crash can leave behind (we hold the database's lock: no
+		// other process uses the directory, and nothing is written yet).
+		if old, err := filepath.Glob(filepath.Join(dir, backupTempPattern)); err == nil {
+			for _, p := range old {
+				os.Remove(p)
+			}
+		}
+		sweepBlobs(bdb, fs.dir)
+	}
+	return &Store{Store: ks, bdb: bdb, dir: dir, blobs: fs, readOnly: o.ReadOnly}, nil
+}
+
+// sweepBlobs removes the blob files that no blob references: uploads a
+// crash interrupted (.tmp-*), and files whose removal a crash prevented
+// (after the transaction that replaced or deleted their blob, or while a
+// backup held removals). It removes nothing unless it could read every
+// blob's metadata, and only names the store gives files.
+func sweepBlobs(bdb *bolt.DB, dir string) {
+	used := map[string]bool{}
+	err := bdb.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(kvstore.BlobsBucket())
+		if b == nil {
+			return errors.New("no blobs bucket")
+		}
+		return b.ForEach(func(k, v []byte) error {
+			m, err := kvstore.DecodeBlob(k, v)
+			used[m.File] = true
+			return err
+		})
+	})
+	if err != nil {
+		return
+	}
+	subs, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, sub := range subs {
+		if !sub.IsDir() || len(sub.Name()) != 2 {
+			continue
+		}
+		p := filepath.Join(dir, sub.Name())
+		es, err := os.ReadDir(p)
+		if err != nil {
+			continue
+		}
+		for _, e := range es {
+			name := e.Name()
+			if !e.Type().IsRegular() {
+				continue
+			}
+			if strings.HasPrefix(name, ".tmp-") || validBlobName(name) && strings.HasPrefix(name, sub.Name()) && !used[name] {
+				os.Remove(filepath.Join(p, name))
+			}
+		}
+	}
 }
 
 // Bolt returns the underlying database (for checks and benchmarks).
 func (s *Store) Bolt() *bolt.DB { return s.bdb }
-
-// Backup writes a consistent copy of the database to w while it serves.
-func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
-	var n int64
-	err := s.bdb.View(func(tx *bolt.Tx) error {
-		var err error
-		n, err = tx.WriteTo(w)
-		return err
-	})
-	return n, err
-}
 
 // Check runs bbolt's consistency check and returns the first errors found.
 // It checks in a write transaction that it rolls back: bbolt's check

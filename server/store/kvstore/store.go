@@ -45,6 +45,10 @@ type Store struct {
 	wake      chan struct{}
 	mergeMu   sync.Mutex // one merge at a time
 
+	rmMu    sync.Mutex // removals of blob files (backup.go)
+	rmHolds int
+	rmQueue []string
+
 	group groupQueue // group commit of record batches (group.go)
 }
 
@@ -233,6 +237,21 @@ func (s *Store) PutSettings(ctx context.Context, st store.Settings) error {
 	}))
 }
 
+// SetEncryption sets Encryption and UpdatedAt in the stored settings.
+func (s *Store) SetEncryption(ctx context.Context, on bool, at int64) (store.Settings, error) {
+	var st store.Settings
+	err := s.update(func(tx Tx) error {
+		st = store.Settings{}
+		b := tx.Bucket(bSettings)
+		if err := getJSON(b, settingsKey, &st); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		st.Encryption, st.UpdatedAt = on, at
+		return putJSON(b, settingsKey, st)
+	})
+	return st, wrap("set encryption", err)
+}
+
 // ---- principals
 
 func (s *Store) CreatePrincipal(ctx context.Context, p store.Principal) error {
@@ -242,6 +261,29 @@ func (s *Store) CreatePrincipal(ctx context.Context, p store.Principal) error {
 			return store.ErrExists
 		}
 		return putJSON(b, []byte(p.ID), p)
+	}))
+}
+
+// CreateMaster creates p and names it the master in one transaction.
+func (s *Store) CreateMaster(ctx context.Context, p store.Principal) error {
+	return wrap("create master", s.update(func(tx Tx) error {
+		sb := tx.Bucket(bSettings)
+		var st store.Settings
+		if err := getJSON(sb, settingsKey, &st); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if st.MasterPrincipal != "" {
+			return store.ErrConflict
+		}
+		b := tx.Bucket(bPrincipals)
+		if b.Get([]byte(p.ID)) != nil {
+			return store.ErrExists
+		}
+		if err := putJSON(b, []byte(p.ID), p); err != nil {
+			return err
+		}
+		st.MasterPrincipal, st.UpdatedAt = p.ID, p.CreatedAt
+		return putJSON(sb, settingsKey, st)
 	}))
 }
 
@@ -820,7 +862,7 @@ func (s *Store) PutBlob(ctx context.Context, meta store.BlobMeta, r io.Reader) (
 		return meta, wrap("put blob", err)
 	}
 	if oldFile != "" {
-		s.files.Remove(oldFile)
+		s.removeFile(oldFile)
 	}
 	return meta, nil
 }
@@ -860,7 +902,7 @@ func (s *Store) DeleteBlob(ctx context.Context, space, id string) error {
 	if err != nil {
 		return wrap("delete blob", err)
 	}
-	s.files.Remove(file)
+	s.removeFile(file)
 	return nil
 }
 

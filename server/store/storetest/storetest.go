@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}{
 		{"Settings", testSettings},
 		{"Principals", testPrincipals},
+		{"Master", testMaster},
 		{"Members", testMembers},
 		{"Spaces", testSpaces},
 		{"Records", testRecords},
@@ -77,6 +78,81 @@ func testSettings(t *testing.T, s store.Store) {
 	if !st.Encryption || st.MasterPrincipal != "master" || st.UpdatedAt != 5 {
 		t.Fatalf("settings %+v", st)
 	}
+	// SetEncryption changes encryption alone.
+	st, err = s.SetEncryption(ctx, false, 7)
+	must(t, err)
+	if st.Encryption || st.MasterPrincipal != "master" || st.UpdatedAt != 7 {
+		t.Fatalf("SetEncryption returned %+v", st)
+	}
+	if got, err := s.Settings(ctx); err != nil || got != st {
+		t.Fatalf("settings after SetEncryption %+v %v", got, err)
+	}
+}
+
+// testMaster: CreateMaster writes the principal and the settings' pointer
+// together; of concurrent creations exactly one wins and the losers leave
+// nothing behind.
+func testMaster(t *testing.T, s store.Store) {
+	must(t, s.CreatePrincipal(ctx, principal("taken", 1)))
+	m := principal("taken", 1)
+	m.Kind = api.PrincipalMaster
+	wantErr(t, s.CreateMaster(ctx, m), store.ErrExists)
+	if st, err := s.Settings(ctx); err != nil || st.MasterPrincipal != "" {
+		t.Fatalf("settings after a refused master: %+v %v", st, err)
+	}
+	_, err := s.SetEncryption(ctx, true, 3)
+	must(t, err)
+
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := principal(fmt.Sprintf("master%d", i), 1)
+			p.Kind, p.CreatedAt = api.PrincipalMaster, int64(100+i)
+			<-start
+			errs[i] = s.CreateMaster(ctx, p)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if winner >= 0 {
+				t.Fatalf("two masters created: %d and %d", winner, i)
+			}
+			winner = i
+		case !errors.Is(err, store.ErrConflict):
+			t.Fatalf("creation %d: %v, want ErrConflict", i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no master created")
+	}
+	st, err := s.Settings(ctx)
+	must(t, err)
+	want := fmt.Sprintf("master%d", winner)
+	if st.MasterPrincipal != want || st.UpdatedAt != int64(100+winner) || !st.Encryption {
+		t.Fatalf("settings %+v, want master %s and encryption kept", st, want)
+	}
+	for i := range n {
+		_, err := s.Principal(ctx, fmt.Sprintf("master%d", i))
+		if i == winner {
+			must(t, err)
+		} else {
+			wantErr(t, err, store.ErrNotFound)
+		}
+	}
+	p := principal("late", 1)
+	p.Kind = api.PrincipalMaster
+	wantErr(t, s.CreateMaster(ctx, p), store.ErrConflict)
+	_, err = s.Principal(ctx, "late")
+	wantErr(t, err, store.ErrNotFound)
 }
 
 func principal(id string, v uint32) store.Principal {
