@@ -67,7 +67,7 @@ func FuzzEncV2Same(f *testing.F) {
 			} else if enc {
 				want = errf(CodeCleartext, "fields.x", "field %s must be an enc:v2 ciphertext: the space is encrypted", quote("x"))
 			} else {
-				want = checkPlain("fields.x", Field{Type: TypeString, Encrypted: true}, raw)
+				want = checkPlain(fieldPath{"fields.", "x"}, Field{Type: TypeString, Encrypted: true}, raw)
 			}
 			if errStr(err) != errStr(want) {
 				t.Fatalf("record %q enc=%v: %s vs %s", s, enc, errStr(err), errStr(want))

@@ -413,8 +413,9 @@ func ValidateRecord(s *Schema, r *Record, mustEncrypt bool) error {
 				continue
 			}
 		}
-		p := "fields." + name
+		fp := fieldPath{"fields.", name}
 		if f.Encrypted {
+			p := fp.String()
 			str, isStr, err := jsonString(raw)
 			if err != nil {
 				return errf(CodeInvalidValue, p, "%v", err)
@@ -435,7 +436,7 @@ func ValidateRecord(s *Schema, r *Record, mustEncrypt bool) error {
 				continue
 			}
 		}
-		if err := checkPlain(p, f, raw); err != nil {
+		if err := checkPlain(fp, f, raw); err != nil {
 			return err
 		}
 	}
@@ -443,24 +444,24 @@ func ValidateRecord(s *Schema, r *Record, mustEncrypt bool) error {
 		return errf(CodeTooMany, "index", "%d index entries, schema has %d", len(r.Index), len(s.Indexes))
 	}
 	for name, vals := range r.Index {
-		p := "index." + name
 		ix, ok := s.Indexes[name]
+		p := fieldPath{"index.", name}
 		if !ok {
-			return errf(CodeUnknownField, p, "index %s is not in the schema of collection %s", quote(name), s.Collection)
+			return errf(CodeUnknownField, p.String(), "index %s is not in the schema of collection %s", quote(name), s.Collection)
 		}
 		if len(vals) == 0 {
-			return errf(CodeInvalidValue, p, "no values: omit the index instead")
+			return errf(CodeInvalidValue, p.String(), "no values: omit the index instead")
 		}
 		if len(vals) > 1 && !IndexMulti(s, ix) {
-			return errf(CodeTooMany, p, "%d values for an index over single-valued fields", len(vals))
+			return errf(CodeTooMany, p.String(), "%d values for an index over single-valued fields", len(vals))
 		}
 		if len(vals) > MaxIndexValues {
-			return errf(CodeTooMany, p, "%d values, at most %d", len(vals), MaxIndexValues)
+			return errf(CodeTooMany, p.String(), "%d values, at most %d", len(vals), MaxIndexValues)
 		}
 		want := IndexHexLen(ix)
 		for _, v := range vals {
 			if !ValidLowerHex(v, want) {
-				return errf(CodeInvalidHex, p, "value %s is not %d lowercase hex characters", quote(v), want)
+				return errf(CodeInvalidHex, p.String(), "value %s is not %d lowercase hex characters", quote(v), want)
 			}
 		}
 	}
@@ -468,60 +469,73 @@ func ValidateRecord(s *Schema, r *Record, mustEncrypt bool) error {
 }
 
 // checkPlain checks a plaintext value against its field's type.
-func checkPlain(p string, f Field, raw json.RawMessage) error {
+func checkPlain(fp fieldPath, f Field, raw json.RawMessage) error {
+	p := fp.String // the path, made only for an error
 	raw = bytes.TrimSpace(raw)
 	if f.Multi {
 		var elems []json.RawMessage
 		if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &elems) != nil {
-			return errf(CodeInvalidValue, p, "want an array of %s", f.Type)
+			return errf(CodeInvalidValue, p(), "want an array of %s", f.Type)
 		}
 		if len(elems) > MaxMultiValues {
-			return errf(CodeTooMany, p, "%d values, at most %d", len(elems), MaxMultiValues)
+			return errf(CodeTooMany, p(), "%d values, at most %d", len(elems), MaxMultiValues)
 		}
 		one := f
 		one.Multi = false
 		for i, e := range elems {
-			if err := checkPlain(fmt.Sprintf("%s[%d]", p, i), one, e); err != nil {
+			if err := checkPlain(fieldPath{p(), fmt.Sprintf("[%d]", i)}, one, e); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	if len(raw) == 0 {
-		return errf(CodeInvalidValue, p, "empty value")
+		return errf(CodeInvalidValue, p(), "empty value")
 	}
 	switch f.Type {
 	case TypeString:
-		s, ok, err := jsonString(raw)
-		if err != nil || !ok {
-			return errf(CodeInvalidValue, p, "want a string")
+		// A string without escapes (jsonString's fast path) is checked
+		// in place, without a copy.
+		var s string
+		b, plain := plainJSONString(raw)
+		n := len(b)
+		if !plain {
+			var ok bool
+			var err error
+			if s, ok, err = jsonString(raw); err != nil || !ok {
+				return errf(CodeInvalidValue, p(), "want a string")
+			}
+			n = len(s)
 		}
-		if len(s) > MaxPlainStringLen {
-			return errf(CodeTooLong, p, "%d bytes, at most %d", len(s), MaxPlainStringLen)
+		if n > MaxPlainStringLen {
+			return errf(CodeTooLong, p(), "%d bytes, at most %d", n, MaxPlainStringLen)
 		}
 		if f.Blob {
-			return CheckID(p, s)
+			if plain {
+				s = string(b)
+			}
+			return CheckID(p(), s)
 		}
 		if f.Filter && len(raw) > MaxFilterValueLen {
-			return errf(CodeTooLong, p, "a filter value is at most %d bytes of JSON", MaxFilterValueLen)
+			return errf(CodeTooLong, p(), "a filter value is at most %d bytes of JSON", MaxFilterValueLen)
 		}
 	case TypeNumber:
 		if !isNumber(raw) {
-			return errf(CodeInvalidValue, p, "want a number")
+			return errf(CodeInvalidValue, p(), "want a number")
 		}
 		if _, err := strconv.ParseFloat(string(raw), 64); err != nil {
-			return errf(CodeInvalidValue, p, "number out of range")
+			return errf(CodeInvalidValue, p(), "number out of range")
 		}
 	case TypeBool:
 		if string(raw) != "true" && string(raw) != "false" {
-			return errf(CodeInvalidValue, p, "want true or false")
+			return errf(CodeInvalidValue, p(), "want true or false")
 		}
 	case TypeTime:
 		if _, err := strconv.ParseInt(string(raw), 10, 64); err != nil {
-			return errf(CodeInvalidValue, p, "want an integer number of milliseconds since the Unix epoch")
+			return errf(CodeInvalidValue, p(), "want an integer number of milliseconds since the Unix epoch")
 		}
 	default:
-		return errf(CodeInvalidValue, p, "type %s cannot hold a plaintext value", f.Type)
+		return errf(CodeInvalidValue, p(), "type %s cannot hold a plaintext value", f.Type)
 	}
 	return nil
 }

@@ -342,25 +342,35 @@ func itoa(n int64) string {
 	return string(b[i:])
 }
 
-// readBody reads a request body of at most limit bytes.
+// readBody reads a request body of at most limit bytes. A body of known
+// length is read straight into a buffer of that length (net/http ends it
+// there); only a chunked one grows a buffer as it comes.
 func readBody(c echo.Context, limit int64) ([]byte, error) {
 	r := c.Request()
 	if r.ContentLength > limit {
 		return nil, &http.MaxBytesError{Limit: limit}
 	}
 	body := http.MaxBytesReader(c.Response(), r.Body, limit)
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
+	var b []byte
+	var err error
+	if r.ContentLength >= 0 {
+		b = make([]byte, r.ContentLength)
+		if _, err = io.ReadFull(body, b); err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	} else {
+		var buf bytes.Buffer
+		_, err = io.Copy(&buf, body)
+		b = buf.Bytes()
 	}
-	if _, err := io.Copy(&buf, body); err != nil {
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, err
 		}
 		return nil, service.Invalid("incomplete_body", "reading the request body: %v", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // bind decodes a JSON body strictly.

@@ -5,12 +5,15 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/zkvault/zkvault/examples/ingest/internal/client"
 	"github.com/zkvault/zkvault/server"
@@ -37,6 +40,20 @@ type testEnv struct {
 	hs       *httptest.Server
 	once     sync.Once
 	env      map[string]string
+	active   atomic.Int64 // requests being served
+}
+
+// idle waits until the server serves no request: the ones a client gave
+// up on (an interrupted import) run to their end all the same.
+func (e *testEnv) idle() {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for e.active.Load() != 0 {
+		if time.Now().After(deadline) {
+			e.t.Fatal("the server is still serving requests")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -56,7 +73,12 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	srv := server.New(server.Config{Service: e.svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	e.hs = httptest.NewServer(srv.Handler())
+	h := srv.Handler()
+	e.hs = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.active.Add(1)
+		defer e.active.Add(-1)
+		h.ServeHTTP(w, r)
+	}))
 	e.url = e.hs.URL
 	e.passFile = filepath.Join(t.TempDir(), "passphrase")
 	if err := os.WriteFile(e.passFile, []byte(testPassphrase+"\n"), 0o600); err != nil {

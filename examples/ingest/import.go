@@ -23,6 +23,7 @@ type pipeFlags struct {
 	region     string
 	batchSize  int
 	batchBytes int
+	inFlight   int
 	workers    int
 	force      bool
 	quiet      bool
@@ -33,6 +34,7 @@ func (pf *pipeFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&pf.region, "region", "", "region (ISO 3166-1 alpha-2, as US or CH) of phone numbers written without a country code, for search")
 	fs.IntVar(&pf.batchSize, "batch-size", 500, "records per request")
 	fs.IntVar(&pf.batchBytes, "batch-bytes", 8<<20, "largest request body, in bytes (the server takes 32 MiB)")
+	fs.IntVar(&pf.inFlight, "in-flight", defaultInFlight, "batches sent at once, each waiting for its answer (1: one at a time)")
 	fs.IntVar(&pf.workers, "workers", defaultWorkers(), "records sealed and files uploaded in parallel")
 	fs.BoolVar(&pf.force, "force", false, "send every item again, even those the local state says the server has")
 	fs.BoolVar(&pf.quiet, "quiet", false, "no progress display")
@@ -48,6 +50,9 @@ func (pf *pipeFlags) check() error {
 	}
 	if pf.batchBytes < 64<<10 || pf.batchBytes > 30<<20 {
 		return errors.New("--batch-bytes: 64 KiB to 30 MiB")
+	}
+	if pf.inFlight < 1 || pf.inFlight > 16 {
+		return errors.New("--in-flight: 1 to 16")
 	}
 	if pf.workers < 1 || pf.workers > 256 {
 		return errors.New("--workers: 1 to 256")
@@ -66,7 +71,7 @@ func (a *app) newPipeline(v *vault, pf *pipeFlags, c *common, label string) (*pi
 	}
 	return &pipeline{
 		v: v, st: st, bar: bar, region: pf.region, batchSize: pf.batchSize, batchBytes: pf.batchBytes,
-		workers: pf.workers, force: pf.force, maxReasons: pf.maxReasons, afterBatch: a.afterBatch,
+		inFlight: pf.inFlight, workers: pf.workers, force: pf.force, maxReasons: pf.maxReasons, afterBatch: a.afterBatch,
 	}, nil
 }
 

@@ -102,6 +102,7 @@ type pipeline struct {
 	region     string
 	batchSize  int
 	batchBytes int
+	inFlight   int // batches sent and not yet answered, at most
 	workers    int
 	force      bool
 	maxReasons int
@@ -340,26 +341,76 @@ func (w hashWriter) Write(b []byte) (int, error) { return w.h.Write(b) }
 
 // batcher groups sealed records per collection and sends a batch when it
 // reaches batchSize records or batchBytes bytes, and the rest at the end.
+// Up to inFlight batches are sent at once (the server prepares one while it
+// commits another, and commits those that arrive together in one
+// transaction); each is recorded in the state file when the server
+// acknowledges it. The server applies concurrent batches in the order they
+// arrive, not the order they were sent, so a batch holding a record that is
+// in a batch still in flight waits for that batch's answer: the last
+// version of a record read is the one stored, as with one batch at a time.
 func (p *pipeline) batcher(ctx context.Context, in <-chan sealed, cancel context.CancelCauseFunc) error {
 	type pending struct {
 		items []sealed
 		bytes int
 	}
 	byColl := map[string]*pending{}
-	var failed error
+	var (
+		mu       sync.Mutex
+		answered = sync.NewCond(&mu) // a batch in flight was answered
+		failed   error
+		inFlight int
+		busy     = map[string]int{} // collection NUL id: batches in flight that hold it
+		wg       sync.WaitGroup
+	)
+	limit := max(1, p.inFlight)
+	stopped := func() bool { return failed != nil || ctx.Err() != nil } // mu held
 	flush := func(coll string) {
 		b := byColl[coll]
-		if b == nil || len(b.items) == 0 || failed != nil || ctx.Err() != nil {
+		if b == nil || len(b.items) == 0 {
 			return
 		}
-		if err := p.send(ctx, coll, b.items); err != nil {
-			failed = err
-			cancel(err)
-		}
+		items := b.items
 		b.items, b.bytes = nil, 0
+		keys := make([]string, len(items))
+		for i, s := range items {
+			keys[i] = coll + "\x00" + s.it.id
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for !stopped() && (inFlight >= limit || slices.ContainsFunc(keys, func(k string) bool { return busy[k] > 0 })) {
+			answered.Wait()
+		}
+		if stopped() {
+			return
+		}
+		inFlight++
+		for _, k := range keys {
+			busy[k]++
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := p.send(ctx, coll, items)
+			mu.Lock()
+			defer mu.Unlock()
+			inFlight--
+			for _, k := range keys {
+				if busy[k]--; busy[k] == 0 {
+					delete(busy, k)
+				}
+			}
+			if err != nil && failed == nil {
+				failed = err
+				cancel(err)
+			}
+			answered.Broadcast()
+		}()
 	}
 	for s := range in {
-		if failed != nil || ctx.Err() != nil {
+		mu.Lock()
+		stop := stopped()
+		mu.Unlock()
+		if stop {
 			continue // drain
 		}
 		b := byColl[s.it.coll]
@@ -384,6 +435,7 @@ func (p *pipeline) batcher(ctx context.Context, in <-chan sealed, cancel context
 	for _, c := range colls {
 		flush(c)
 	}
+	wg.Wait()
 	return failed
 }
 
@@ -489,6 +541,12 @@ func bytesSource(field, id string, data []byte) *blobSource {
 	return &blobSource{field: field, id: id, size: int64(len(data)), sha256: hex.EncodeToString(sum[:]),
 		open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
 }
+
+// defaultInFlight is the number of batches the pipeline keeps in flight:
+// with more than one, the server prepares a batch while it commits
+// another, and batches that arrive together share a commit (server
+// BenchmarkIngestHTTP posts as many).
+const defaultInFlight = 3
 
 // defaultWorkers is the size of the sealing pool.
 func defaultWorkers() int { return max(2, runtime.NumCPU()) }

@@ -8,7 +8,10 @@ import (
 
 // TestResume interrupts an import after two batches, then runs it again:
 // the second run sends only what the first did not get acknowledged, and
-// the server ends with every record once.
+// the server ends with every record once. The interrupted run sends one
+// batch at a time, so that it stops with exactly two acknowledged (with
+// more in flight, those sent when it stops may or may not have been
+// stored: TestResumeInFlight).
 func TestResume(t *testing.T) {
 	e := newTestEnv(t)
 	want, _ := sampleCounts(t)
@@ -22,7 +25,7 @@ func TestResume(t *testing.T) {
 			cancel()
 		}
 	}
-	err := a.run(ctx, append(importArgs, "--batch-size", "4", "--workers", "2", sampleDir))
+	err := a.run(ctx, append(importArgs, "--batch-size", "4", "--workers", "2", "--in-flight", "1", sampleDir))
 	if err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("interrupted import: %v\n%s", err, out)
 	}

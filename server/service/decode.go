@@ -342,6 +342,21 @@ func skipNumber(data []byte, i int) int {
 // names holds the strings to use for field and index names (to share them
 // rather than allocate each); it may be nil.
 func canonicalRecord(raw []byte, names map[string]string) (api.Record, bool) {
+	return canonicalRecordIn(raw, names, nil)
+}
+
+// recordScratch is what canonicalRecordIn fills a record with, cleared and
+// used again for the next record: the caller is done with a record (its
+// Fields and Index) before it parses the next.
+type recordScratch struct {
+	fields map[string]json.RawMessage
+	index  map[string][]string
+	vals   []string
+}
+
+// canonicalRecordIn is canonicalRecord with the record's maps and index
+// value slices taken from m (if not nil) rather than allocated.
+func canonicalRecordIn(raw []byte, names map[string]string, m *recordScratch) (api.Record, bool) {
 	var r api.Record
 	i := 0
 	if !lit(raw, &i, `{"id":"`) {
@@ -356,7 +371,16 @@ func canonicalRecord(raw []byte, names map[string]string) (api.Record, bool) {
 	if !lit(raw, &i, `,"fields":{`) {
 		return r, false
 	}
-	r.Fields = make(map[string]json.RawMessage, 8)
+	switch {
+	case m == nil:
+		r.Fields = make(map[string]json.RawMessage, 8)
+	case m.fields == nil:
+		m.fields = make(map[string]json.RawMessage, 8)
+		r.Fields = m.fields
+	default:
+		clear(m.fields)
+		r.Fields = m.fields
+	}
 	var prev []byte
 	if i < len(raw) && raw[i] == '}' {
 		i++
@@ -403,7 +427,20 @@ func canonicalRecord(raw []byte, names map[string]string) (api.Record, bool) {
 		if !lit(raw, &i, `"index":{`) {
 			return r, false
 		}
-		r.Index = make(map[string][]string, 2)
+		switch {
+		case m == nil:
+			r.Index = make(map[string][]string, 2)
+		case m.index == nil:
+			m.index = make(map[string][]string, 2)
+			r.Index = m.index
+		default:
+			clear(m.index)
+			r.Index = m.index
+		}
+		var scratch []string
+		if m != nil {
+			scratch = m.vals[:0]
+		}
 		prev = nil
 		for {
 			name, ok := fastName(raw, &i, prev)
@@ -411,7 +448,7 @@ func canonicalRecord(raw []byte, names map[string]string) (api.Record, bool) {
 				return r, false
 			}
 			prev = name
-			var vals []string
+			start := len(scratch)
 			var pv []byte
 			for {
 				if !lit(raw, &i, `"`) {
@@ -426,7 +463,7 @@ func canonicalRecord(raw []byte, names map[string]string) (api.Record, bool) {
 					return r, false
 				}
 				pv = v
-				vals = append(vals, string(v))
+				scratch = append(scratch, string(v))
 				if i < len(raw) && raw[i] == ',' {
 					i++
 					continue
@@ -436,7 +473,7 @@ func canonicalRecord(raw []byte, names map[string]string) (api.Record, bool) {
 				}
 				break
 			}
-			r.Index[intern(names, name)] = vals
+			r.Index[intern(names, name)] = scratch[start:len(scratch):len(scratch)]
 			if i < len(raw) && raw[i] == ',' {
 				i++
 				continue
@@ -445,6 +482,9 @@ func canonicalRecord(raw []byte, names map[string]string) (api.Record, bool) {
 				return r, false
 			}
 			break
+		}
+		if m != nil {
+			m.vals = scratch
 		}
 	}
 	if !lit(raw, &i, "}") || i != len(raw) {

@@ -3,6 +3,8 @@ package service
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"testing"
@@ -184,6 +186,62 @@ func TestDecodeRecordsSame(t *testing.T) {
 		errB := DecodeJSON(bytes.NewReader([]byte(s)), &b)
 		if (errA == nil) != (errB == nil) || errA != nil && errA.Error() != errB.Error() || errA == nil && !reflect.DeepEqual(a, b.Records) {
 			t.Fatalf("%q: %v %q vs %v %q", s, errA, a, errB, b.Records)
+		}
+	}
+}
+
+// TestSlab: the slices slab hands out never overlap, whatever their sizes.
+func TestSlab(t *testing.T) {
+	var block []int
+	var got [][]int
+	for i := 0; i < 300; i++ {
+		n := i % 7
+		s := slab(&block, n)
+		if len(s) != 0 || cap(s) != n {
+			t.Fatalf("slab %d: len %d cap %d", n, len(s), cap(s))
+		}
+		for j := 0; j < n; j++ {
+			s = append(s, i)
+		}
+		got = append(got, s)
+	}
+	for i, s := range got {
+		for _, v := range s {
+			if v != i {
+				t.Fatalf("slice %d holds %v", i, s)
+			}
+		}
+	}
+}
+
+// TestCanonicalScratch: records parsed one after another with the same
+// scratch maps come out as parsed alone.
+func TestCanonicalScratch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var m recordScratch
+	names := map[string]string{"a": "a", "b": "b", "ix": "ix"}
+	for i := 0; i < 500; i++ {
+		r := api.Record{ID: fmt.Sprintf("r%d", i), Fields: map[string]json.RawMessage{}}
+		for _, f := range []string{"a", "b", "c"} {
+			if rng.IntN(2) == 0 {
+				r.Fields[f] = json.RawMessage(fmt.Sprintf(`"%s%d"`, f, rng.IntN(100)))
+			}
+		}
+		if n := rng.IntN(4); n > 0 {
+			r.Index = map[string][]string{}
+			for _, ix := range []string{"ix", "iy"}[:1+rng.IntN(2)] {
+				var vals []string
+				for v := 0; v < n; v++ {
+					vals = append(vals, fmt.Sprintf("%02x", v*16+rng.IntN(16)))
+				}
+				r.Index[ix] = vals
+			}
+		}
+		raw, _ := json.Marshal(r)
+		want, wok := canonicalRecord(raw, nil)
+		got, gok := canonicalRecordIn(raw, names, &m)
+		if wok != gok || !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s: %v %+v, alone %v %+v", raw, gok, got, wok, want)
 		}
 	}
 }

@@ -76,7 +76,10 @@ type Store interface {
 
 	// UpsertRecords writes a batch of records of one collection in one
 	// transaction, durable when it returns, and says for each whether it
-	// was inserted, updated or unchanged (byte-identical Data).
+	// was inserted, updated or unchanged (byte-identical Data). It is safe
+	// to call concurrently; a store may write the batches of concurrent
+	// calls in one transaction, each applied in turn as if alone, and one
+	// call's failure is never another's.
 	UpsertRecords(ctx context.Context, space, collection string, recs []RecordWrite) ([]Outcome, error)
 	Record(ctx context.Context, space, collection, id string) ([]byte, error)
 	DeleteRecord(ctx context.Context, space, collection, id string) error

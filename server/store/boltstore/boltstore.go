@@ -156,17 +156,32 @@ func sweepBlobs(bdb *bolt.DB, dir string) {
 func (s *Store) Bolt() *bolt.DB { return s.bdb }
 
 // Check runs bbolt's consistency check and returns the first errors found.
+// It checks in a write transaction that it rolls back: bbolt's check
+// compares the pages a transaction reaches with the database's current
+// freelist, so a read transaction that a write commits beside (the
+// background merger, a log flush) would report its freed pages as
+// "reachable freed". A read-only database is checked in a read
+// transaction.
 func (s *Store) Check() error {
 	var errs []error
-	err := s.bdb.View(func(tx *bolt.Tx) error {
+	check := func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			errs = append(errs, err)
 		}
 		return nil
-	})
+	}
+	if s.bdb.IsReadOnly() {
+		if err := s.bdb.View(check); err != nil {
+			return err
+		}
+		return errors.Join(errs...)
+	}
+	tx, err := s.bdb.Begin(true)
 	if err != nil {
 		return err
 	}
+	defer tx.Rollback()
+	check(tx)
 	return errors.Join(errs...)
 }
 

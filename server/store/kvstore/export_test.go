@@ -80,3 +80,18 @@ func Downgrade(db DB) error {
 		return nil
 	})
 }
+
+// BeforeGroup sets a function that a group commit's leader calls with the
+// number of batches it is about to write.
+func BeforeGroup(s *Store, f func(n int)) {
+	s.group.mu.Lock()
+	s.group.before = f
+	s.group.mu.Unlock()
+}
+
+// Queued returns the number of batches waiting for a group commit.
+func Queued(s *Store) int {
+	s.group.mu.Lock()
+	defer s.group.mu.Unlock()
+	return len(s.group.queue)
+}

@@ -48,6 +48,8 @@ type Store struct {
 	rmMu    sync.Mutex // removals of blob files (backup.go)
 	rmHolds int
 	rmQueue []string
+
+	group groupQueue // group commit of record batches (group.go)
 }
 
 // LogFlushInterval bounds how long a queued log entry waits for a write;
@@ -530,81 +532,73 @@ func (s *Store) ListSpaces(ctx context.Context, principals []string, cursor stri
 
 // ---- records
 
+// UpsertRecords prepares the batch (stored values, keys, visit order)
+// in the caller's goroutine, then commits it through the group commit
+// (group.go): with other batches that are ready at the same time, in one
+// transaction, each applied in turn as if alone.
 func (s *Store) UpsertRecords(ctx context.Context, space, coll string, recs []store.RecordWrite) ([]store.Outcome, error) {
-	out := make([]store.Outcome, len(recs))
+	u := &upsert{space: space, coll: coll, recs: recs, out: make([]store.Outcome, len(recs))}
 	// The stored values, in one allocation.
 	total := 0
 	for i := range recs {
 		total += recordLen(&recs[i])
 	}
 	buf := make([]byte, 0, total)
-	vals := make([][]byte, len(recs))
+	u.vals = make([][]byte, len(recs))
 	for i := range recs {
 		start := len(buf)
 		var err error
 		if buf, err = appendRecord(buf, &recs[i]); err != nil {
 			return nil, err
 		}
-		vals[i] = buf[start:len(buf):len(buf)]
+		u.vals[i] = buf[start:len(buf):len(buf)]
 	}
-	var a arena
-	rks := make([][]byte, len(recs))
+	u.rks = make([][]byte, len(recs))
 	for i := range recs {
-		rks[i] = a.key(false, space, coll, recs[i].ID)
+		u.rks[i] = u.a.key(false, space, coll, recs[i].ID)
 	}
 	// Visit the records in key order: bbolt then touches each page once,
 	// in order.
-	order := make([]int, len(recs))
-	for i := range order {
-		order[i] = i
+	u.order = make([]int, len(recs))
+	for i := range u.order {
+		u.order[i] = i
 	}
-	slices.SortFunc(order, func(x, y int) int { return bytes.Compare(rks[x], rks[y]) })
-	dup := false
-	for j := 1; j < len(order); j++ {
-		if bytes.Equal(rks[order[j-1]], rks[order[j]]) {
-			dup = true
+	slices.SortFunc(u.order, func(x, y int) int { return bytes.Compare(u.rks[x], u.rks[y]) })
+	for j := 1; j < len(u.order); j++ {
+		if bytes.Equal(u.rks[u.order[j-1]], u.rks[u.order[j]]) {
+			// Rare: an id twice in a batch. The entries the later write
+			// replaces are the earlier one's: visit in the batch's order.
+			u.dup = true
+			for i := range u.order {
+				u.order[i] = i
+			}
 			break
 		}
 	}
-	pre := key(true, space, coll)
-	var ran bool
-	err := s.update(func(tx Tx) error {
-		rb := tx.Bucket(bRecords)
-		run := &runBuilder{ops: make([]op, 0, 3*len(recs))}
-		appending := false
-		if dup {
-			// Rare: an id twice in a batch. The entries the later write
-			// replaces are the earlier one's: visit in the batch's order.
-			for i := range order {
-				order[i] = i
-			}
-		} else {
-			// A batch whose ids all follow the collection's last stored
-			// id (ingestion in id order) inserts every record: no
-			// lookups.
-			appending = len(order) > 0 && after(rb, pre, rks[order[0]])
-		}
-		if appending {
-			setFill(rb, appendFill)
-		}
-		for _, i := range order {
-			o, err := upsertOne(rb, run, &a, space, coll, &recs[i], rks[i], vals[i], appending)
-			if err != nil {
-				return err
-			}
-			out[i] = o
-		}
-		var err error
-		ran, err = writeRun(tx.Bucket(bPending), netOps(run.ops))
-		return err
-	})
-	if err != nil {
+	u.pre = key(true, space, coll)
+	if err := s.commitUpsert(u); err != nil {
 		return nil, wrap("upsert records", err)
 	}
-	if ran {
-		s.ranOne()
+	return u.out, nil
+}
+
+// apply writes u in tx, as if it were alone in it, and adds the changes of
+// its entries to run. appending reports that no stored id of the
+// collection lay between u's first and last ids (ingestion in id order:
+// after the last one, or, with batches in flight, in the gap a batch that
+// arrived first left before its own): every record was inserted without
+// a lookup, into pages no later write of that ingestion comes back to.
+func (u *upsert) apply(tx Tx, run *runBuilder) (appending bool, err error) {
+	rb := tx.Bucket(bRecords)
+	appending = !u.dup && len(u.order) > 0 && noneBetween(rb, u.pre, u.rks[u.order[0]], u.rks[u.order[len(u.order)-1]])
+	for _, i := range u.order {
+		o, err := upsertOne(rb, run, &u.a, u.space, u.coll, &u.recs[i], u.rks[i], u.vals[i], appending)
+		if err != nil {
+			return false, err
+		}
+		u.out[i] = o
 	}
-	return out, nil
+	return appending, nil
 }
 
 // upsertOne writes one record unless its stored Data is identical, and adds
@@ -662,6 +656,13 @@ func setFill(b Bucket, f float64) {
 	if fs, ok := b.(FillSetter); ok {
 		fs.SetFillPercent(f)
 	}
+}
+
+// noneBetween reports whether b holds no key under prefix from first to
+// last (inclusive).
+func noneBetween(b Bucket, prefix, first, last []byte) bool {
+	k, _ := b.Cursor().Seek(first)
+	return k == nil || !bytes.HasPrefix(k, prefix) || bytes.Compare(k, last) > 0
 }
 
 // after reports whether k sorts after every key under prefix in b.

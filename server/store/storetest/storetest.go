@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Records", testRecords},
 		{"RecordQueries", testRecordQueries},
 		{"RecordChurn", testRecordChurn},
+		{"ConcurrentUpserts", testConcurrentUpserts},
 		{"Blobs", testBlobs},
 		{"Tokens", testTokens},
 		{"Logs", testLogs},
@@ -568,6 +569,154 @@ func testRecordChurn(t *testing.T, s store.Store) {
 			}
 		}
 		check(round)
+	}
+}
+
+// testConcurrentUpserts: writers upsert batches at the same time (a store
+// may write batches that are ready together in one transaction). Each
+// writer's own records get exactly the outcomes of its batches applied in
+// its order; records every writer touches are inserted once and then
+// updated, never seen unchanged; the store ends with each writer's last
+// version of its records, one version of each shared record, and index,
+// filter and time entries for exactly the versions stored.
+func testConcurrentUpserts(t *testing.T, s store.Store) {
+	const writers, batches, own, shared = 6, 12, 20, 8
+	type rw = store.RecordWrite
+	gen := func(id, version string, t int64) rw {
+		return rw{ID: id, Data: fmt.Appendf(nil, `{"id":%q,"v":%q}`, id, version), Time: t, HasTime: true,
+			Index:   []store.IndexEntry{{Name: "p", Value: version}},
+			Filters: []store.FilterEntry{{Field: "f", Value: fmt.Sprintf("%q", version)}}}
+	}
+	var mu sync.Mutex
+	final := map[string]rw{}          // own records: the last version written
+	sharedWrites := map[string][]rw{} // shared records: every version written
+	sharedOut := map[store.Outcome]int{}
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := map[string][]byte{}
+			for b := 0; b < batches; b++ {
+				var batch []rw
+				var want []store.Outcome
+				// Ten of its own records, each keeping a version for three
+				// batches (unchanged when sent again).
+				for k := 0; k < 10; k++ {
+					id := fmt.Sprintf("w%d-%02d", w, (b*7+k)%own)
+					r := gen(id, fmt.Sprintf("%s.v%d", id, b/3), int64(b))
+					switch old, ok := mine[id]; {
+					case !ok:
+						want = append(want, store.Inserted)
+					case bytes.Equal(old, r.Data):
+						want = append(want, store.Unchanged)
+					default:
+						want = append(want, store.Updated)
+					}
+					mine[id] = r.Data
+					batch = append(batch, r)
+				}
+				// Two shared records, in a version of this batch's own.
+				var sh []rw
+				for k := 0; k < 2; k++ {
+					id := fmt.Sprintf("x%d", (w+b*3+k*5)%shared)
+					sh = append(sh, gen(id, fmt.Sprintf("%s.w%db%d", id, w, b), int64(100+b)))
+				}
+				out, err := s.UpsertRecords(ctx, "s", "c", append(batch, sh...))
+				if err != nil {
+					t.Errorf("writer %d batch %d: %v", w, b, err)
+					return
+				}
+				if !slices.Equal(out[:len(want)], want) {
+					t.Errorf("writer %d batch %d: own records %v, want %v", w, b, out[:len(want)], want)
+				}
+				mu.Lock()
+				for _, r := range batch {
+					final[r.ID] = r
+				}
+				for i, r := range sh {
+					sharedWrites[r.ID] = append(sharedWrites[r.ID], r)
+					sharedOut[out[len(want)+i]]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	if sharedOut[store.Inserted] != len(sharedWrites) || sharedOut[store.Unchanged] != 0 {
+		t.Fatalf("shared records: outcomes %v, want %d inserted, the rest updated", sharedOut, len(sharedWrites))
+	}
+	for id, ws := range sharedWrites {
+		d, err := s.Record(ctx, "s", "c", id)
+		must(t, err)
+		found := false
+		for _, w := range ws {
+			if bytes.Equal(d, w.Data) {
+				final[id], found = w, true
+			}
+		}
+		if !found {
+			t.Fatalf("shared record %s: %s, not a version written", id, d)
+		}
+	}
+	ids := func(q store.Query) []string {
+		q.Space, q.Collection, q.Limit = "s", "c", store.MaxPageSize
+		var out []string
+		for {
+			recs, next, err := s.QueryRecords(ctx, q)
+			must(t, err)
+			for _, r := range recs {
+				out = append(out, string(r))
+			}
+			if next == "" {
+				return out
+			}
+			q.Cursor = next
+		}
+	}
+	var all []string
+	for id, w := range final {
+		all = append(all, string(w.Data))
+		d, err := s.Record(ctx, "s", "c", id)
+		must(t, err)
+		if !bytes.Equal(d, w.Data) {
+			t.Fatalf("record %s: %s, want %s", id, d, w.Data)
+		}
+	}
+	slices.Sort(all)
+	if got := ids(store.Query{}); !slices.Equal(got, all) {
+		t.Fatalf("records: %d, want %d", len(got), len(all))
+	}
+	if got := ids(store.Query{TimeRange: true, From: 0, To: 1000}); len(got) != len(all) {
+		t.Fatalf("time entries: %d, want %d", len(got), len(all))
+	}
+	// Every version ever written is found by its index and filter value
+	// if and only if it is the stored one.
+	versions := map[string]bool{}
+	for _, ws := range sharedWrites {
+		for _, w := range ws {
+			versions[w.Index[0].Value] = false
+		}
+	}
+	for w := 0; w < writers; w++ {
+		for k := 0; k < own; k++ {
+			for v := 0; v < batches/3; v++ {
+				versions[fmt.Sprintf("w%d-%02d.v%d", w, k, v)] = false
+			}
+		}
+	}
+	for _, w := range final {
+		versions[w.Index[0].Value] = true
+	}
+	for v, stored := range versions {
+		for _, q := range []store.Query{{Index: "p", IndexValue: v}, {Field: "f", FieldValue: fmt.Sprintf("%q", v)}} {
+			if got := ids(q); len(got) != map[bool]int{true: 1, false: 0}[stored] {
+				t.Fatalf("version %s (stored: %v): %+v finds %d records", v, stored, q, len(got))
+			}
+		}
 	}
 }
 
