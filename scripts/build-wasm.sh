@@ -9,7 +9,9 @@
 #                     (jsbridge/testing.go)
 # After linking, internal/wasmdata merges the linker's ~60,000 data segments
 # (one per run of non-zero bytes) into a few: the same memory at
-# instantiation, about 65 KB less brotli.
+# instantiation, about 65 KB less brotli. It also drops the runtime's file
+# and line tables (tracebacks then show "?:0" after each function name):
+# about 90 KB less brotli.
 set -euo pipefail
 out=${1:?usage: build-wasm.sh OUT [--test] [go build flags...]}
 shift

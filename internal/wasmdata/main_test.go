@@ -67,7 +67,7 @@ func TestRewriteKeepsMemoryAndSections(t *testing.T) {
 		r.Shuffle(len(segs), func(i, j int) { segs[i], segs[j] = segs[j], segs[i] })
 		in := module(segs)
 		for _, gap := range []uint32{0, 8, 64, 1 << 20} {
-			out, err := rewrite(in, gap)
+			out, err := rewrite(in, gap, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,13 +105,13 @@ func TestMergeGaps(t *testing.T) {
 
 func TestRefuses(t *testing.T) {
 	good := module([]segment{{100, []byte{1, 2}}, {200, []byte{3}}})
-	if _, err := rewrite(good, 8); err != nil {
+	if _, err := rewrite(good, 8, false); err != nil {
 		t.Fatal(err)
 	}
 	// Out of order but disjoint, as Go writes its sections: accepted, and
 	// the same memory.
 	swapped := module([]segment{{200, []byte{3}}, {100, []byte{1, 2}}})
-	out, err := rewrite(swapped, 1000)
+	out, err := rewrite(swapped, 1000, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestRefuses(t *testing.T) {
 	passive[bytes.Index(passive, []byte{0, 0x41, 0xe4, 0})] = 1 // flag 1: passive
 	cases["passive"] = passive
 	for name, m := range cases {
-		if _, err := rewrite(m, 8); !errors.Is(err, errFormat) {
+		if _, err := rewrite(m, 8, false); !errors.Is(err, errFormat) {
 			t.Errorf("%s: err %v, want errFormat", name, err)
 		}
 	}
@@ -139,11 +139,11 @@ func FuzzRewrite(f *testing.F) {
 	f.Add(module([]segment{{100, []byte{1, 2}}, {200, []byte{3}}}))
 	f.Add(module(nil))
 	f.Fuzz(func(t *testing.T, m []byte) {
-		out, err := rewrite(m, 16)
+		out, err := rewrite(m, 16, false)
 		if err != nil {
 			return
 		}
-		if _, err := rewrite(out, 16); err != nil {
+		if _, err := rewrite(out, 16, false); err != nil {
 			t.Fatalf("rewritten module refused: %v", err)
 		}
 	})
