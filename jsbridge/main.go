@@ -100,7 +100,6 @@ func exported() map[string]handler {
 		"spaceEnvelope":     spaceEnvelope,
 		"spaceRotate":       spaceRotate,
 		"spaceSetCurrent":   spaceSetCurrent,
-		"spaceForget":       spaceForget,
 		"sealFields":        sealFields,
 		"openFields":        openFields,
 		"sealRecords":       sealRecords,

@@ -23,7 +23,7 @@ func deep(n int) []byte {
 func main() {
 	ch := make(chan int)
 	for i := range 4 {
-		go func() { ch <- len(deep(2000+i)) }()
+		go func() { ch <- len(deep(2000 + i)) }()
 	}
 	sum := 0
 	for range 4 {
