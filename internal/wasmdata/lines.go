@@ -58,7 +58,7 @@ func findPCHeader(mem []byte, base uint32) (pcHeader, error) {
 		h.funcname, h.cutab, h.filetab, h.pctab, h.pclntab = i+int(offs[0]), i+int(offs[1]), i+int(offs[2]), i+int(offs[3]), i+int(offs[4])
 		// moduledata: pcHeader pointer, then slices (ptr, len, cap) of
 		// funcnametab, cutab, filetab, pctab, pclntable.
-		for j := align; j+8*16 <= len(mem); j += 8 {
+		for j := align; j+8*20 <= len(mem); j += 8 {
 			if u64(j) != addr {
 				continue
 			}
@@ -81,9 +81,14 @@ func findPCHeader(mem []byte, base uint32) (pcHeader, error) {
 }
 
 // sliceLen returns the length of moduledata slice field k (0 funcnametab,
-// 1 cutab, 2 filetab, 3 pctab, 4 pclntable, 5 ftab).
+// 1 cutab, 2 filetab, 3 pctab, 4 pclntable, 5 ftab), or -1 if it is
+// longer than mem.
 func (h pcHeader) sliceLen(mem []byte, k int) int {
-	return int(binary.LittleEndian.Uint64(mem[h.moduledata+8+24*k+8:]))
+	n := binary.LittleEndian.Uint64(mem[h.moduledata+8+24*k+8:])
+	if n > uint64(len(mem)) {
+		return -1
+	}
+	return int(n)
 }
 
 // pcTableLen returns the length of the pc-value table at off in pctab:
@@ -116,7 +121,7 @@ func stripLines(mem []byte, base uint32) error {
 		return err
 	}
 	pctabLen, pclnLen, ftabLen := h.sliceLen(mem, 3), h.sliceLen(mem, 4), h.sliceLen(mem, 5)
-	if h.pctab+pctabLen > len(mem) || h.pclntab+pclnLen > len(mem) || ftabLen != h.nfunc+1 || 8*ftabLen > pclnLen {
+	if pctabLen < 0 || pclnLen < 0 || h.pctab+pctabLen > len(mem) || h.pclntab+pclnLen > len(mem) || ftabLen != h.nfunc+1 || 8*ftabLen > pclnLen {
 		return fmt.Errorf("%w: pclntab tables out of range", errFormat)
 	}
 	pctab := mem[h.pctab : h.pctab+pctabLen]
@@ -181,7 +186,7 @@ func stripLines(mem []byte, base uint32) error {
 	}
 	// The file tables: cutab (uint32s) up to filetab, filetab up to pctab.
 	cutabLen, filetabLen := h.sliceLen(mem, 1), h.sliceLen(mem, 2)
-	if h.cutab+4*cutabLen > len(mem) || h.filetab+filetabLen > len(mem) {
+	if cutabLen < 0 || filetabLen < 0 || h.cutab+4*cutabLen > len(mem) || h.filetab+filetabLen > len(mem) {
 		return fmt.Errorf("%w: file tables out of range", errFormat)
 	}
 	clear(mem[h.cutab : h.cutab+4*cutabLen])

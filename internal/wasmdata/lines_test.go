@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,4 +57,55 @@ func TestStripLinesRuns(t *testing.T) {
 	if !strings.Contains(stripped, "caller: ? 0\n") {
 		t.Errorf("stripped module still has lines:\n%s", stripped)
 	}
+
+	// Damaged pclntab or moduledata: an error or a result, never a panic
+	// (the test fails on a panic).
+	segs, err := parseData(dataSection(t, in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := segs[0].offset
+	last := segs[len(segs)-1]
+	mem := make([]byte, last.offset+uint32(len(last.data))-base)
+	for _, s := range segs {
+		copy(mem[s.offset-base:], s.data)
+	}
+	h, err := findPCHeader(mem, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 300 {
+		m := append([]byte(nil), mem...)
+		for range 1 + r.IntN(4) {
+			var at int
+			switch r.IntN(3) {
+			case 0: // the header
+				at = h.at + r.IntN(72)
+			case 1: // moduledata's first slices
+				at = h.moduledata + r.IntN(8*20)
+			default: // anywhere in the function table
+				at = h.pclntab + r.IntN(h.sliceLen(mem, 4))
+			}
+			m[at] = byte(r.Uint32())
+		}
+		_ = stripLines(m, base)
+	}
+}
+
+// dataSection returns the body of mod's data section.
+func dataSection(t *testing.T, mod []byte) []byte {
+	t.Helper()
+	for i := 8; i < len(mod); {
+		size, n, err := uleb(mod[i+1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mod[i] == dataSectionID {
+			return mod[i+1+n : i+1+n+int(size)]
+		}
+		i += 1 + n + int(size)
+	}
+	t.Fatal("no data section")
+	return nil
 }
