@@ -98,7 +98,6 @@ func exported() map[string]handler {
 		"spaceEnvelope":     spaceEnvelope,
 		"spaceRotate":       spaceRotate,
 		"spaceSetCurrent":   spaceSetCurrent,
-		"spaceForget":       spaceForget,
 		"sealFields":        sealFields,
 		"openFields":        openFields,
 		"spaceFieldKey":     spaceFieldKey,

@@ -353,7 +353,8 @@ func spaceSetCurrent(_ context.Context, args []safejs.Value) (any, error) {
 	return spaceInfoOf(h, sh.s), nil
 }
 
-// spaceForget(h): zeroes the space's secrets and releases the handle.
+// spaceForget(h): zeroes the space's secrets and releases the handle (the
+// release export; the JS package never called a separate spaceForget).
 func spaceForget(_ context.Context, args []safejs.Value) (any, error) {
 	h, err := argUint32(args, 0, "space handle", 1)
 	if err != nil {

@@ -24,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 )
 
 // spkiPrefix is the canonical SubjectPublicKeyInfo of an RSA-4096 key up to
@@ -73,24 +72,20 @@ func rsaModulus(spki []byte) ([]byte, error) {
 // spkiOf returns the canonical SubjectPublicKeyInfo DER of the RSA-4096 key
 // with modulus n and e = 65537 (the bytes crypto/x509's
 // MarshalPKIXPublicKey gives).
-func spkiOf(n *big.Int, e int) ([]byte, error) {
+func spkiOf(n nat, e int) ([]byte, error) {
 	if err := checkRSAPublicParams(n, e); err != nil {
 		return nil, err
 	}
 	out := make([]byte, spkiSize)
 	copy(out, spkiPrefix)
-	n.FillBytes(out[len(spkiPrefix) : len(spkiPrefix)+RSABits/8])
+	n.fillBytes(out[len(spkiPrefix) : len(spkiPrefix)+RSABits/8])
 	copy(out[len(spkiPrefix)+RSABits/8:], spkiSuffix)
 	return out, nil
 }
 
 // checkRSAPublicParams enforces the only RSA parameters zkvault uses.
-func checkRSAPublicParams(n *big.Int, e int) error {
-	if n == nil || n.BitLen() != RSABits {
-		bits := 0
-		if n != nil {
-			bits = n.BitLen()
-		}
+func checkRSAPublicParams(n nat, e int) error {
+	if bits := n.bitLen(); bits != RSABits {
 		return fmt.Errorf("%w: RSA modulus is %d bits, want %d", ErrInvalidKey, bits, RSABits)
 	}
 	if e != RSAPublicExp {
@@ -322,15 +317,15 @@ func derCheckInteger(b []byte) error {
 
 // derPositive parses a big INTEGER that must be positive (crypto/x509
 // refuses zero and negative values in RSA private keys).
-func derPositive(b []byte) (*big.Int, error) {
+func derPositive(b []byte) (nat, error) {
 	if err := derCheckInteger(b); err != nil {
 		return nil, err
 	}
 	if b[0]&0x80 != 0 {
 		return nil, errRSAValue
 	}
-	n := new(big.Int).SetBytes(b)
-	if n.Sign() == 0 {
+	n := natFromBytes(b)
+	if len(n) == 0 {
 		return nil, errRSAValue
 	}
 	return n, nil
@@ -423,7 +418,7 @@ func parsePKCS1(der []byte) (*rsaKey, error) {
 	if version > 1 {
 		return nil, errRSAVersion
 	}
-	var v [9]*big.Int
+	var v [9]nat
 	for _, i := range []int{1, 3, 4, 5, 6, 7, 8} {
 		if ints[i] == nil {
 			continue
@@ -456,13 +451,4 @@ func derAppendElem(b []byte, id byte, body []byte) []byte {
 		b = append(b, 0x83, byte(n>>16), byte(n>>8), byte(n))
 	}
 	return append(b, body...)
-}
-
-// derAppendInt appends a non-negative INTEGER in minimal form.
-func derAppendInt(b []byte, n *big.Int) []byte {
-	v := n.Bytes()
-	if len(v) == 0 || v[0]&0x80 != 0 {
-		v = append([]byte{0}, v...)
-	}
-	return derAppendElem(b, 0x02, v)
 }

@@ -57,7 +57,7 @@ func MarshalRSAPublicKey(k *rsa.PublicKey) ([]byte, error) {
 	if k == nil {
 		return nil, checkRSAPublicParams(nil, 0)
 	}
-	return spkiOf(k.N, k.E)
+	return spkiOf(natOf(k.N), k.E)
 }
 
 // ParseRSAPrivateKey parses a PKCS #8 DER RSA private key with the rules of
@@ -72,11 +72,11 @@ func ParseRSAPrivateKey(pkcs8 []byte) (*rsa.PrivateKey, error) {
 		return nil, err
 	}
 	k := &rsa.PrivateKey{
-		PublicKey: rsa.PublicKey{N: rk.n, E: rk.e},
-		D:         rk.d,
-		Primes:    []*big.Int{rk.p, rk.q},
+		PublicKey: rsa.PublicKey{N: bigOf(rk.n), E: rk.e},
+		D:         bigOf(rk.d),
+		Primes:    []*big.Int{bigOf(rk.p), bigOf(rk.q)},
 	}
-	k.Precomputed.Dp, k.Precomputed.Dq, k.Precomputed.Qinv = rk.dp, rk.dq, rk.qinv
+	k.Precomputed.Dp, k.Precomputed.Dq, k.Precomputed.Qinv = bigOf(rk.dp), bigOf(rk.dq), bigOf(rk.qinv)
 	k.Precompute()
 	// rsacheck.go has checked what Validate checks; this keeps the native
 	// provider safe should the two ever disagree (the tests would say so).
@@ -90,7 +90,22 @@ func checkRSAPublic(k *rsa.PublicKey) error {
 	if k == nil {
 		return checkRSAPublicParams(nil, 0)
 	}
-	return checkRSAPublicParams(k.N, k.E)
+	return checkRSAPublicParams(natOf(k.N), k.E)
+}
+
+// natOf returns |x| as a nat (zero for nil).
+func natOf(x *big.Int) nat {
+	if x == nil {
+		return nil
+	}
+	return natFromBytes(x.Bytes())
+}
+
+// bigOf returns x as a big.Int.
+func bigOf(x nat) *big.Int {
+	b := make([]byte, (x.bitLen()+7)/8)
+	x.fillBytes(b)
+	return new(big.Int).SetBytes(b)
 }
 
 func (nativeProvider) GenerateRSA(ctx context.Context, extractable bool) (PrivateKey, error) {
@@ -223,4 +238,13 @@ func marshalPKCS8(k *rsa.PrivateKey) ([]byte, error) {
 	info = derAppendElem(info, 0x30, append(derAppendElem(nil, 0x06, rsaEncryptionOID), 0x05, 0x00))
 	info = derAppendElem(info, 0x04, pkcs1)
 	return derAppendElem(nil, 0x30, info), nil
+}
+
+// derAppendInt appends a non-negative INTEGER in minimal form.
+func derAppendInt(b []byte, n *big.Int) []byte {
+	v := n.Bytes()
+	if len(v) == 0 || v[0]&0x80 != 0 {
+		v = append([]byte{0}, v...)
+	}
+	return derAppendElem(b, 0x02, v)
 }
