@@ -145,9 +145,19 @@ func (s *Service) recordInWindow(ctx context.Context, c Caller, space, coll, id 
 	return len(in) == 1, err
 }
 
+// errReplaceOutside is the message of a record write refused because the
+// record it would replace lies outside the caller's data window.
+const errReplaceOutside = "the record it would replace is outside the token's data window"
+
 // writeInWindow checks a record write against the caller's data window: the
 // new record's time must lie in it, and so must the time of the record it
 // replaces, if any. A caller without a window may write anything.
+//
+// The second rule is the store's to decide: the record may be replaced
+// between this check and the write, so the write carries the window as its
+// condition (ReplaceIn), which the store checks in the transaction that
+// writes; a write that fails it comes back Refused. The look at the stored
+// record here only refuses early, on the common path.
 func (s *Service) writeInWindow(ctx context.Context, c Caller, space, coll string, w *store.RecordWrite) error {
 	if c.Admin || c.Window == nil {
 		return nil
@@ -155,11 +165,12 @@ func (s *Service) writeInWindow(ctx context.Context, c Caller, space, coll strin
 	if !w.HasTime || w.Time < c.Window.From || w.Time >= c.Window.To {
 		return scopeErr("the record's time is outside the token's data window")
 	}
-	if _, err := s.st.Record(ctx, space, coll, w.ID); err == nil {
-		if in, err := s.recordInWindow(ctx, c, space, coll, w.ID); err != nil {
+	w.ReplaceIn = &store.TimeRange{From: c.Window.From, To: c.Window.To}
+	if d, err := s.st.Record(ctx, space, coll, w.ID); err == nil {
+		if in, err := s.InWindow(ctx, c, space, coll, [][]byte{d}); err != nil {
 			return err
-		} else if !in {
-			return scopeErr("the record it would replace is outside the token's data window")
+		} else if len(in) == 0 {
+			return scopeErr(errReplaceOutside)
 		}
 	}
 	return nil

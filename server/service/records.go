@@ -151,7 +151,8 @@ func (s *Service) UpsertRecords(ctx context.Context, c Caller, spaceID, coll str
 		if err != nil {
 			return UpsertResult{}, err
 		}
-		for _, o := range out {
+		refused := false
+		for k, o := range out {
 			switch o {
 			case store.Inserted:
 				res.Inserted++
@@ -159,7 +160,16 @@ func (s *Service) UpsertRecords(ctx context.Context, c Caller, spaceID, coll str
 				res.Updated++
 			case store.Unchanged:
 				res.Unchanged++
+			case store.Refused:
+				// The write's condition failed in the store's
+				// transaction (writeInWindow sets it): the record it
+				// would replace had left the window since the check.
+				reject(pos[k], writes[k].ID, scopeErr(errReplaceOutside))
+				refused = true
 			}
+		}
+		if refused {
+			slices.SortStableFunc(res.Errors, func(a, b ItemError) int { return a.Index - b.Index })
 		}
 	}
 	s.logWrite(c, "records.upsert", res.Inserted+res.Updated,

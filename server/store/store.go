@@ -5,8 +5,10 @@
 //
 // A store keeps what the service layer hands it: it checks no access rule and
 // no encryption rule (that is the service's job), only its own invariants
-// (existence, compare-and-swap versions, cursors). Every method is atomic: it
-// either happens entirely or not at all.
+// (existence, compare-and-swap versions, cursors) and the conditions the
+// service attaches to a write (RecordWrite.ReplaceIn), which only the store
+// can check at the moment of the write. Every method is atomic: it either
+// happens entirely or not at all.
 //
 // Records are opaque canonical JSON bytes to the store; the service derives
 // the index, filter and time entries the store keeps beside them.
@@ -76,7 +78,10 @@ type Store interface {
 
 	// UpsertRecords writes a batch of records of one collection in one
 	// transaction, durable when it returns, and says for each whether it
-	// was inserted, updated or unchanged (byte-identical Data). It is safe
+	// was inserted, updated or unchanged (byte-identical Data), or refused
+	// because its condition (RecordWrite.ReplaceIn) failed in that
+	// transaction: a refused write changes nothing and never keeps the
+	// others of the batch from being written. It is safe
 	// to call concurrently; a store may write the batches of concurrent
 	// calls in one transaction, each applied in turn as if alone, and one
 	// call's failure is never another's.
@@ -202,7 +207,22 @@ type RecordWrite struct {
 	Filters []FilterEntry // plaintext equality filters
 	Time    int64         // value of the schema's time field
 	HasTime bool
+	// ReplaceIn, if set, is a condition on the record the write would
+	// replace, checked by the store in the transaction that writes it: a
+	// stored record is replaced (or found unchanged) only if its stored
+	// time lies in [From, To), and one without a time never is; with no
+	// record stored under ID, the write goes ahead. A write whose
+	// condition fails writes nothing and has the outcome Refused.
+	ReplaceIn *TimeRange
 }
+
+// TimeRange is [From, To) in milliseconds.
+type TimeRange struct {
+	From, To int64
+}
+
+// Contains says whether t lies in r.
+func (r TimeRange) Contains(t int64) bool { return t >= r.From && t < r.To }
 
 // IndexEntry is one blind index value of a record.
 type IndexEntry struct {
@@ -223,6 +243,9 @@ const (
 	Inserted Outcome = iota + 1
 	Updated
 	Unchanged
+	// Refused: the write's condition (RecordWrite.ReplaceIn) failed;
+	// nothing was written.
+	Refused
 )
 
 // Query selects records of one collection. At most one of Index and Field

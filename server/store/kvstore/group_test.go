@@ -320,3 +320,55 @@ func TestGapInsert(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupCondition: a write's condition (ReplaceIn) is checked against
+// the record as the batches before it in the same transaction left it,
+// and again when the transaction is written again without a batch that
+// failed: a refused write is refused alone, and never for a write that
+// was undone.
+func TestGroupCondition(t *testing.T) {
+	I, U, R := store.Inserted, store.Updated, store.Refused
+	in := &store.TimeRange{From: 1, To: 3}
+	cond := func(w store.RecordWrite) store.RecordWrite { w.ReplaceIn = in; return w }
+	for name, st := range groupStores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			if _, err := st.UpsertRecords(ctx, "s", "c", []store.RecordWrite{grec("a", 1), grec("b", 1)}); err != nil {
+				t.Fatal(err)
+			}
+			res, sizes := held(t, st, []store.RecordWrite{grec("l", 1)},
+				[]store.RecordWrite{grec("a", 5)}, // moves a out of the range
+				[]store.RecordWrite{cond(grec("a", 4)), cond(grec("b", 2)), cond(grec("c", 2))},
+			)
+			want := []upsertResult{{out: []store.Outcome{I}}, {out: []store.Outcome{U}}, {out: []store.Outcome{R, U, I}}}
+			for i, r := range res {
+				if !errors.Is(r.err, want[i].err) || !slices.Equal(r.out, want[i].out) {
+					t.Errorf("batch %d: %v %v, want %v %v", i, r.out, r.err, want[i].out, want[i].err)
+				}
+			}
+			if !slices.Equal(sizes, []int{1, 2}) {
+				t.Errorf("groups written: %v, want [1 2]", sizes)
+			}
+			expectRecords(t, st, map[string]int{"a": 5, "b": 2, "c": 2, "l": 1}, 5)
+
+			// The first transaction moves b out of the range before the
+			// conditional write, then fails writing its run: each batch
+			// is written again alone, and b, left in the range, is
+			// replaced.
+			res, sizes = held(t, st, []store.RecordWrite{grec("m", 1)},
+				[]store.RecordWrite{grec("b", 5), grec("kaboom", 1)},
+				[]store.RecordWrite{cond(grec("b", 3))},
+			)
+			want = []upsertResult{{out: []store.Outcome{I}}, {err: errKaboom}, {out: []store.Outcome{U}}}
+			for i, r := range res {
+				if !errors.Is(r.err, want[i].err) || !slices.Equal(r.out, want[i].out) {
+					t.Errorf("second round, batch %d: %v %v, want %v %v", i, r.out, r.err, want[i].out, want[i].err)
+				}
+			}
+			if !slices.Equal(sizes, []int{1, 2}) {
+				t.Errorf("groups written: %v, want [1 2]", sizes)
+			}
+			expectRecords(t, st, map[string]int{"a": 5, "b": 3, "c": 2, "l": 1, "m": 1}, 5)
+		})
+	}
+}

@@ -71,6 +71,10 @@ func TestUpsertModel(t *testing.T) {
 				st = bs.Store
 			}
 			rng := rand.New(rand.NewPCG(1, 2))
+			// Conditions come from their own source: the writes are those
+			// the test wrote before they had conditions.
+			crng := rand.New(rand.NewPCG(3, 4))
+			in := &store.TimeRange{From: -200, To: 200}
 			m := model{}
 			next := 0
 			for round := 0; round < 300; round++ {
@@ -113,6 +117,9 @@ func TestUpsertModel(t *testing.T) {
 							w.Time = int64(next)
 						}
 					}
+					if crng.IntN(4) == 0 {
+						w.ReplaceIn = in
+					}
 					ws = append(ws, w)
 				}
 				// Model: one by one.
@@ -123,6 +130,9 @@ func TestUpsertModel(t *testing.T) {
 					switch {
 					case !ok:
 						want[i] = store.Inserted
+					case w.ReplaceIn != nil && (!old.HasTime || !w.ReplaceIn.Contains(old.Time)):
+						want[i] = store.Refused
+						continue
 					case bytes.Equal(old.Data, w.Data):
 						want[i] = store.Unchanged
 						continue

@@ -601,17 +601,23 @@ func (u *upsert) apply(tx Tx, run *runBuilder) (appending bool, err error) {
 	return appending, nil
 }
 
-// upsertOne writes one record unless its stored Data is identical, and adds
-// the changes of its entries to run. isNew says the record is known not to
-// be stored.
+// upsertOne writes one record unless its stored Data is identical or the
+// stored record fails the write's condition (w.ReplaceIn), and adds the
+// changes of its entries to run. isNew says the record is known not to be
+// stored.
 func upsertOne(rb Bucket, run *runBuilder, a *arena, space, coll string, w *store.RecordWrite, rk, val []byte, isNew bool) (store.Outcome, error) {
 	o := store.Inserted
 	if isNew {
-		// Nothing to compare or replace.
+		// Nothing to compare or replace: no condition can fail.
 	} else if old := rb.Get(rk); old != nil {
 		ov, err := decodeRecord(old)
 		if err != nil {
 			return 0, err
+		}
+		// The condition is read here, in the transaction that writes:
+		// what it sees is what the write replaces.
+		if w.ReplaceIn != nil && (!ov.HasTime || !w.ReplaceIn.Contains(ov.Time)) {
+			return store.Refused, nil
 		}
 		if bytes.Equal(ov.Data, w.Data) {
 			return store.Unchanged, nil

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Spaces", testSpaces},
 		{"Records", testRecords},
 		{"RecordQueries", testRecordQueries},
+		{"RecordConditions", testRecordConditions},
 		{"RecordChurn", testRecordChurn},
 		{"ConcurrentUpserts", testConcurrentUpserts},
 		{"Blobs", testBlobs},
@@ -397,6 +398,99 @@ func testRecords(t *testing.T, s store.Store) {
 	}
 	if got := q(store.Query{}); !slices.Equal(got, []string{"a", "c"}) {
 		t.Fatalf("all after delete: %v", got)
+	}
+}
+
+// testRecordConditions: a write with a condition (ReplaceIn) replaces a
+// stored record only if the stored record's time lies in the range, is
+// written when nothing is stored under its id, and otherwise is refused
+// alone: nothing of it is written (record, index, filter or time entries)
+// and the other writes of the batch go ahead.
+func testRecordConditions(t *testing.T, s store.Store) {
+	in := &store.TimeRange{From: 10, To: 20}
+	noTime := store.RecordWrite{ID: "n", Data: []byte(`{"id":"n","text":"none"}`)}
+	_, err := s.UpsertRecords(ctx, "s1", "msgs", []store.RecordWrite{
+		rec("a", "x", 10, "aa"), // at From: in
+		rec("b", "x", 20, "bb"), // at To: out
+		rec("c", "x", 5, "cc"),  // before: out
+		rec("u", "x", 19, "uu"), // in, sent again unchanged
+		rec("v", "x", 25, "vv"), // out, sent again unchanged
+		noTime,                  // no time: out of every range
+	})
+	must(t, err)
+	cond := func(w store.RecordWrite) store.RecordWrite { w.ReplaceIn = in; return w }
+	out, err := s.UpsertRecords(ctx, "s1", "msgs", []store.RecordWrite{
+		cond(rec("a", "y", 11, "a2")),
+		cond(rec("b", "y", 12, "b2")),
+		cond(rec("c", "y", 13, "c2")),
+		cond(rec("d", "y", 14, "d2")), // nothing stored: written
+		cond(rec("n", "y", 15, "n2")),
+		cond(rec("u", "x", 19, "uu")),
+		cond(rec("v", "x", 25, "vv")),
+		rec("w", "y", 16, "w2"), // no condition, beside refused ones
+	})
+	must(t, err)
+	want := []store.Outcome{store.Updated, store.Refused, store.Refused, store.Inserted, store.Refused, store.Unchanged, store.Refused, store.Inserted}
+	if !slices.Equal(out, want) {
+		t.Fatalf("outcomes %v, want %v", out, want)
+	}
+	data := func(id string) string {
+		d, err := s.Record(ctx, "s1", "msgs", id)
+		must(t, err)
+		return string(d)
+	}
+	for id, w := range map[string]string{"a": "y", "b": "x", "c": "x", "d": "y", "w": "y"} {
+		if d := data(id); !strings.Contains(d, fmt.Sprintf(`"text":%q`, w)) {
+			t.Errorf("record %s: %s, want text %q", id, d, w)
+		}
+	}
+	if d := data("n"); d != string(noTime.Data) {
+		t.Errorf("record n: %s, want it unchanged", d)
+	}
+	// The entries are those of the versions stored: none of a refused write.
+	q := func(q store.Query) []string {
+		q.Space, q.Collection = "s1", "msgs"
+		recs, _, err := s.QueryRecords(ctx, q)
+		must(t, err)
+		var ids []string
+		for _, r := range recs {
+			ids = append(ids, string(r[7:8]))
+		}
+		return ids
+	}
+	for v, want := range map[string][]string{"aa": nil, "a2": {"a"}, "bb": {"b"}, "b2": nil, "cc": {"c"}, "c2": nil, "d2": {"d"}, "n2": nil} {
+		if got := q(store.Query{Index: "phone", IndexValue: v}); !slices.Equal(got, want) {
+			t.Errorf("index %s: %v, want %v", v, got, want)
+		}
+	}
+	if got := q(store.Query{TimeRange: true, From: 0, To: 100}); !slices.Equal(got, []string{"c", "a", "d", "w", "u", "b", "v"}) {
+		t.Errorf("time order %v", got)
+	}
+	if got := q(store.Query{Field: "chat", FieldValue: `"x"`}); !slices.Equal(got, []string{"c", "u", "b", "v"}) {
+		t.Errorf("chat x: %v", got)
+	}
+	// The condition sees what the batch wrote before it: a record moved
+	// out of the range by an earlier write of the batch is not replaced.
+	out, err = s.UpsertRecords(ctx, "s1", "msgs", []store.RecordWrite{rec("e", "x", 30), cond(rec("e", "y", 15))})
+	must(t, err)
+	if !slices.Equal(out, []store.Outcome{store.Inserted, store.Refused}) {
+		t.Fatalf("outcomes with a record twice in a batch %v", out)
+	}
+	if d := data("e"); !strings.Contains(d, `"t":30`) {
+		t.Fatalf("record e: %s", d)
+	}
+	// Nothing stored in a fresh collection: every conditional write goes
+	// ahead (the path of writes known to insert).
+	var batch []store.RecordWrite
+	for i := 0; i < 20; i++ {
+		batch = append(batch, cond(rec(string(rune('a'+i)), "z", 12)))
+	}
+	out, err = s.UpsertRecords(ctx, "s1", "fresh", batch)
+	must(t, err)
+	for i, o := range out {
+		if o != store.Inserted {
+			t.Fatalf("fresh collection: outcome %d is %v", i, o)
+		}
 	}
 }
 
