@@ -6,7 +6,7 @@
 // `go run ./bench/report -json` reads; goals in bench/goals/browser.json) and prints
 // a table.
 //
-//   node bench/browser/run.mjs [-reps 5] [-out bench/results/browser.json] [-only fields,index,rsa,unlock,blob,load,size,dashboard]
+//   node bench/browser/run.mjs [-reps 5] [-out bench/results/browser.json] [-only fields,index,rsa,unlock,blob,load,size,dashboard] [-profile FILE.cpuprofile]
 //
 // Builds nothing: run `make wasm` first (jsbridge/js/zkvault.wasm and wasm_exec.js).
 // Needs Debian's chromium (CHROMIUM=/path overrides) and jsbridge/js's
@@ -37,6 +37,7 @@ for (let i = 2; i < process.argv.length; i++) {
   if (a === "reps") opts.reps = Number(v);
   else if (a === "out") opts.out = v;
   else if (a === "only") opts.only = new Set(v.split(","));
+  else if (a === "profile") opts.profile = v;
   else {
     console.error(`unknown option ${process.argv[i - 1]}`);
     process.exit(2);
@@ -176,6 +177,34 @@ async function alternate(page, names, reps, record) {
   }
 }
 
+/**
+ * With -profile FILE: three more runs of bench under Chromium's CPU profiler (the
+ * page's thread), written to FILE (a .cpuprofile for DevTools), and the functions
+ * with the most self time printed.
+ */
+async function profile(page, bench, file) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+  await cdp.send("Profiler.start");
+  for (let i = 0; i < 3; i++) await page.evaluate((n) => window.bench[n](), bench);
+  const { profile: prof } = await cdp.send("Profiler.stop");
+  await writeFile(file, JSON.stringify(prof));
+  const self = new Map();
+  const dt = new Map();
+  for (let i = 0; i < prof.samples.length; i++) dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  let total = 0;
+  for (const n of prof.nodes) {
+    const t = (dt.get(n.id) ?? 0) / 1000;
+    const f = n.callFrame;
+    const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + t);
+    if (f.functionName !== "(idle)" && f.functionName !== "(program)") total += t;
+  }
+  console.log(`profile of 3 × ${bench} (${file}): self time, ms (of ${total.toFixed(0)} ms busy)`);
+  for (const [k, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${t.toFixed(1).padStart(8)}  ${k}`);
+}
+
 // ---- the groups
 
 const N = 10_000;
@@ -205,18 +234,24 @@ async function throughput(origin) {
     await open(page, `${origin}/pages/bench.html`);
     if (want("fields")) {
       await page.evaluate(() => window.bench.setup("fields"));
-      await alternate(page, ["FieldsOpen10k", "BaselineWebCryptoInFlight", "BaselineWebCryptoSerial", "BaselineWebCryptoInFlightText"], opts.reps, (n, r) =>
-        add(n, "ops/s", (r.n * 1000) / r.ms),
-      );
+      const reps = [];
+      await alternate(page, ["FieldsOpen10k", "BaselineWebCryptoInFlight", "BaselineWebCryptoSerial", "BaselineWebCryptoInFlightText"], opts.reps, (n, r) => {
+        add(n, "ops/s", (r.n * 1000) / r.ms);
+        if (n === "FieldsOpen10k") reps.push(`${Math.round((r.n * 1000) / r.ms)}${r.worker ? ` (worker ${Math.round(100 * r.share)}%)` : " (page only)"}`);
+      });
+      notes.fieldsReps = reps.join(", ");
+      if (opts.profile) await profile(page, "FieldsOpen10k", opts.profile);
     }
     if (want("index")) {
       await page.evaluate(() => window.bench.setup("index"));
       await alternate(page, ["IndexValues10k", "BaselineHMACSerial", "BaselineHMACInFlight"], opts.reps, (n, r) => add(n, "ops/s", (r.n * 1000) / r.ms));
+      if (opts.profile) await profile(page, "IndexValues10k", opts.profile.replace(/(\.cpuprofile)?$/, "-index$1"));
     }
     if (want("rsa")) {
-      // Key generation time varies a lot from key to key (the search for primes):
-      // more samples.
-      await alternate(page, ["RSAGenerate", "BaselineRSAGenerate"], Math.max(11, 2 * opts.reps + 1), (n, r) => add(n, "ms", r.ms));
+      // Key generation time varies a lot from key to key (the search for primes:
+      // 200 ms to 3 s here), so the median needs many samples: with 11, runs of the
+      // same code gave ratios from 0.9 to 2.0.
+      await alternate(page, ["RSAGenerate", "BaselineRSAGenerate"], Math.max(41, 2 * opts.reps + 1), (n, r) => add(n, "ms", r.ms));
     }
     if (want("unlock")) {
       notes.unlockParams = await page.evaluate(() => window.bench.setup("unlock"));
@@ -351,6 +386,7 @@ for (const r of out) {
   const f = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2)).padStart(12);
   console.log(`${r.benchmark.padEnd(40)} ${r.metric.padEnd(16)} ${f(r.value)} ${f(Math.min(...r.samples))} ${f(Math.max(...r.samples))}`);
 }
+if (notes.fieldsReps) console.log("FieldsOpen10k per repetition, ops/s:", notes.fieldsReps);
 if (notes.unlockParams) console.log("unlock envelope:", JSON.stringify(notes.unlockParams));
 if (notes.dashboard) console.log("dashboard page:", JSON.stringify(notes.dashboard));
 if (notes.idb) console.log("compiled module in IndexedDB:", JSON.stringify(notes.idb));
