@@ -340,7 +340,7 @@ func TestBackupRestore(t *testing.T) {
 			t.Fatalf("%s: left %v behind", what, after)
 		}
 	}
-	refused("truncated", a[:len(a)*2/3], "truncated")
+	refused("truncated", a[:len(a)*2/3], "zkvault restore: damaged backup: ") // one prefix, not "restore: restore:"
 	flipped := bytes.Clone(a)
 	i := bytes.Index(a, []byte("body of r00000-01"))
 	if i < 0 {
@@ -356,7 +356,7 @@ func TestBackupRestore(t *testing.T) {
 	refused("an old database-only backup", dbOnly, "database-only backup")
 	os.Mkdir(target, 0o700)
 	os.WriteFile(filepath.Join(target, "x"), nil, 0o600)
-	refused("a non-empty directory", a, "not empty")
+	refused("a non-empty directory", a, "or add --force to move it aside")
 	// --force moves it aside.
 	out, err := run1(t, "restore", "--data", target, "--force", stopped)
 	if err != nil || !strings.Contains(out, "moved aside") {

@@ -507,7 +507,11 @@ func restore(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err := restoreMain(*data, f.pos[0], *force, stdout, stderr); err != nil {
-		fmt.Fprintln(stderr, "zkvault restore:", err)
+		if errors.Is(err, boltstore.ErrNotEmpty) {
+			fmt.Fprintf(stderr, "zkvault restore: %s is not empty: restore into a new directory, or add --force to move it aside (to %s.before-restore-<time>) and restore in its place\n", *data, filepath.Clean(*data))
+		} else {
+			fmt.Fprintln(stderr, "zkvault restore:", strings.TrimPrefix(err.Error(), "restore: "))
+		}
 		return 1
 	}
 	return 0

@@ -21,6 +21,10 @@ import (
 	"github.com/zkvault/zkvault/server/store/kvstore"
 )
 
+// ErrNotEmpty is Restore's error for a target directory that is not empty
+// (without RestoreOptions.Replace).
+var ErrNotEmpty = errors.New("is not empty")
+
 // Progress is how far Restore or Verify has read: content bytes (the
 // database and the blobs) and blobs, of the totals the manifest declares
 // (0 when not known yet, or for a database-only backup).
@@ -80,7 +84,7 @@ func Restore(r io.Reader, dir string, o *RestoreOptions) (RestoreInfo, error) {
 	}
 	if nonEmpty {
 		if !o.Replace {
-			return RestoreInfo{}, fmt.Errorf("restore: %s is not empty; restore into a new directory, or replace it (it is then moved aside, not deleted)", dir)
+			return RestoreInfo{}, fmt.Errorf("restore: %s %w; restore into a new directory, or replace it (it is then moved aside, not deleted)", dir, ErrNotEmpty)
 		}
 		if err := notInUse(dir); err != nil {
 			return RestoreInfo{}, err
