@@ -257,81 +257,15 @@ func (s *Space) SealFields(ctx context.Context, fields []FieldValue) ([]string, 
 }
 
 // OpenFields opens a batch of ciphertexts. values[i] is the plaintext of
-// fields[i] or nil, and errs[i] its error (nil on success): one field that
-// fails does not stop the others. The outcome of each field is what
-// OpenField gives for it. When a version's field AEAD is a
-// prim.BatchOpener, that version's fields are opened in one OpenBatch call
-// (the browser provider spreads it over WebCrypto and Go); parsing,
-// associated data and unpadding stay here either way.
+// fields[i] or nil, and errs[i] its error (nil on success): what OpenField
+// gives for it; one field that fails does not stop the others. (The
+// JavaScript bridge crosses the boundary once per batch; each version's
+// field AEAD is derived once and kept, so the batch costs no more.)
 func (s *Space) OpenFields(ctx context.Context, fields []FieldCiphertext) (values [][]byte, errs []error) {
 	values = make([][]byte, len(fields))
 	errs = make([]error, len(fields))
-	type group struct {
-		a     prim.AEAD
-		idx   []int
-		items []prim.BatchItem
-	}
-	var groups []*group // in order of first appearance
-	byVersion := map[uint32]*group{}
 	for i, f := range fields {
-		if errs[i] = f.Ref.check(); errs[i] != nil {
-			continue
-		}
-		pf, err := parseField(f.Ciphertext)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		g := byVersion[pf.version]
-		if g == nil {
-			sv, err := s.version(pf.version)
-			if err != nil {
-				errs[i] = err
-				continue
-			}
-			a, err := s.fieldAEAD(ctx, sv)
-			if err != nil {
-				errs[i] = err
-				continue
-			}
-			g = &group{a: a}
-			byVersion[pf.version] = g
-			groups = append(groups, g)
-		}
-		if len(pf.sealed)-prim.GCMTagSize > maxFieldInner {
-			errs[i] = parseErr("enc:v2 field", "plaintext longer than %d bytes", maxFieldInner)
-			continue
-		}
-		g.idx = append(g.idx, i)
-		g.items = append(g.items, prim.BatchItem{Nonce: pf.nonce, Ciphertext: pf.sealed, AdditionalData: fieldAAD(s.id, f.Ref, pf.kid)})
-	}
-	for _, g := range groups {
-		if b, ok := g.a.(prim.BatchOpener); ok {
-			b.OpenBatch(ctx, g.items)
-		} else {
-			for k := range g.items {
-				it := &g.items[k]
-				it.Plaintext, it.Err = g.a.Open(ctx, it.Nonce, it.Ciphertext, it.AdditionalData)
-			}
-		}
-		for k, it := range g.items {
-			i := g.idx[k]
-			if it.Err != nil {
-				if ctx.Err() != nil {
-					errs[i] = ctx.Err()
-				} else {
-					errs[i] = ErrIncorrectKey
-				}
-				continue
-			}
-			value, ok := unpad(it.Plaintext)
-			if !ok || len(value) > MaxFieldValue {
-				clear(it.Plaintext)
-				errs[i] = ErrIncorrectKey
-				continue
-			}
-			values[i] = value
-		}
+		values[i], errs[i] = s.OpenField(ctx, f.Ref, f.Ciphertext)
 	}
 	return values, errs
 }

@@ -11,49 +11,17 @@ import (
 	"github.com/zkvault/zkvault/wasm/prim"
 )
 
-// batchCalls counts the batches the default provider shared with WebCrypto
-// (set under js/wasm, where it splits them).
-var batchCalls func() int64
-
-// reversedBatchProvider's AEADs are prim.BatchOpeners that open a batch
-// last item first, one by one: the core's batch path with a plain engine.
-type reversedBatchProvider struct{ prim.Provider }
-
-func (p reversedBatchProvider) NewAEAD(ctx context.Context, key []byte) (prim.AEAD, error) {
-	a, err := p.Provider.NewAEAD(ctx, key)
-	return reversedBatchAEAD{a}, err
-}
-
-type reversedBatchAEAD struct{ prim.AEAD }
-
-func (a reversedBatchAEAD) OpenBatch(ctx context.Context, items []prim.BatchItem) {
-	for i := len(items) - 1; i >= 0; i-- {
-		it := &items[i]
-		it.Plaintext, it.Err = a.Open(ctx, it.Nonce, it.Ciphertext, it.AdditionalData)
-	}
-}
-
 // TestOpenFieldsBatchMixed opens one batch of good, tampered, moved,
 // unknown-version, unparsable and badly padded fields under two key
 // versions, and checks that every item has the outcome and value OpenField
-// gives it alone. Under js/wasm the default provider splits each version's
-// group half and half between WebCrypto (first half) and Go (second half),
-// and every kind of failure sits in both halves.
+// gives it alone.
 func TestOpenFieldsBatchMixed(t *testing.T) {
-	for _, p := range []prim.Provider{native, reversedBatchProvider{native}} {
-		t.Run(p.Name(), func(t *testing.T) {
-			testOpenFieldsBatchMixed(t, p)
-		})
-	}
-}
-
-func testOpenFieldsBatchMixed(t *testing.T, p prim.Provider) {
 	ctx := context.Background()
-	s, err := NewSpace(ctx, p, "vault-batch")
+	s, err := NewSpace(ctx, native, "vault-batch")
 	if err != nil {
 		t.Fatal(err)
 	}
-	const perVersion = 80 // each version's group: 40 to WebCrypto, 40 to Go
+	const perVersion = 80
 	var in []FieldCiphertext
 	seal := func(v int) {
 		for i := range perVersion {
@@ -78,8 +46,7 @@ func testOpenFieldsBatchMixed(t *testing.T, p prim.Provider) {
 	in = mixed
 
 	want := map[int]string{}
-	// Positions 2k and 2k+1 are item k of versions 1 and 2; items 0…39 of
-	// each go to WebCrypto under js/wasm, 40…79 to Go.
+	// Positions 2k and 2k+1 are item k of versions 1 and 2.
 	for _, k := range []int{3, 17, 45, 70} {
 		for _, i := range []int{2 * k, 2*k + 1} {
 			in[i].Ciphertext = flipBody(t, in[i].Ciphertext, 20+k) // tampered
@@ -113,14 +80,7 @@ func testOpenFieldsBatchMixed(t *testing.T, p prim.Provider) {
 		}
 	}
 
-	before := int64(0)
-	if batchCalls != nil {
-		before = batchCalls()
-	}
 	values, errs := s.OpenFields(ctx, in)
-	if batchCalls != nil && p == native && batchCalls() < before+2 {
-		t.Fatal("OpenFields did not share both versions' groups with WebCrypto")
-	}
 	for i, f := range in {
 		v, err := s.OpenField(ctx, f.Ref, f.Ciphertext)
 		got, plain := outcome(errs[i]), outcome(err)

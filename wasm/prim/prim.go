@@ -147,26 +147,6 @@ type AppendAEAD interface {
 	OpenTo(ctx context.Context, dst, nonce, ciphertext, additionalData []byte) ([]byte, error)
 }
 
-// BatchItem is one message of a batch to open (BatchOpener). OpenBatch sets
-// Plaintext or Err, exactly as Open would return them.
-type BatchItem struct {
-	Nonce, Ciphertext, AdditionalData []byte
-
-	Plaintext []byte // a new slice, on success
-	Err       error  // nil, ErrDecrypt itself, or the context's error
-}
-
-// BatchOpener is an AEAD that opens many messages in one call, so that a
-// provider can spread a batch over several engines (the browser provider:
-// WebCrypto and Go's AES at once). Each item's outcome is what Open gives
-// for it, whichever engine opened it; one failure does not stop the others.
-// Callers use it when the AEAD implements it (a type assertion) and call
-// Open per item otherwise.
-type BatchOpener interface {
-	AEAD
-	OpenBatch(ctx context.Context, items []BatchItem)
-}
-
 // MAC is HMAC-SHA256 under one key.
 type MAC interface {
 	// Sum returns the 32-byte HMAC-SHA256 of msg.
