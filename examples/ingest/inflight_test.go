@@ -49,18 +49,7 @@ func TestResumeInFlight(t *testing.T) {
 	want, _ := sampleCounts(t)
 	e.mustRun("init")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, out, _ := e.newApp()
-	a.afterBatch = func(n int) {
-		if n == 2 {
-			cancel()
-		}
-	}
-	err := a.run(ctx, append(importArgs, "--batch-size", "4", "--workers", "2", "--in-flight", "3", sampleDir))
-	if err == nil || !strings.Contains(err.Error(), "interrupted") {
-		t.Fatalf("interrupted import: %v\n%s", err, out)
-	}
+	a, _ := interruptedImport(t, e, 3)
 	first := a.last.Total()
 	acked := stateRecords(t, e)
 	// Every batch the summary counts was acknowledged, and its records are

@@ -2,9 +2,30 @@ package main
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 )
+
+// interruptedImport runs an import of the sample in batches of 4, with
+// inFlight batches at once, and cancels it once two batches are
+// acknowledged; it returns the app (a.last is its summary) and its output.
+func interruptedImport(t *testing.T, e *testEnv, inFlight int) (*app, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, out, _ := e.newApp()
+	a.afterBatch = func(n int) {
+		if n == 2 {
+			cancel()
+		}
+	}
+	err := a.run(ctx, append(importArgs, "--batch-size", "4", "--workers", "2", "--in-flight", strconv.Itoa(inFlight), sampleDir))
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("interrupted import: %v\n%s", err, out)
+	}
+	return a, out.String()
+}
 
 // TestResume interrupts an import after two batches, then runs it again:
 // the second run sends only what the first did not get acknowledged, and
@@ -17,18 +38,7 @@ func TestResume(t *testing.T) {
 	want, _ := sampleCounts(t)
 	e.mustRun("init")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, out, _ := e.newApp()
-	a.afterBatch = func(n int) {
-		if n == 2 {
-			cancel()
-		}
-	}
-	err := a.run(ctx, append(importArgs, "--batch-size", "4", "--workers", "2", "--in-flight", "1", sampleDir))
-	if err == nil || !strings.Contains(err.Error(), "interrupted") {
-		t.Fatalf("interrupted import: %v\n%s", err, out)
-	}
+	a, out := interruptedImport(t, e, 1)
 	first := a.last.Total()
 	if a.last.Batches != 2 || first.Inserted != 8 {
 		t.Fatalf("interrupted import: %d batches, %+v; want 2 batches of 4", a.last.Batches, first)
