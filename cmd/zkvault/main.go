@@ -510,7 +510,7 @@ func restore(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, boltstore.ErrNotEmpty) {
 			fmt.Fprintf(stderr, "zkvault restore: %s is not empty: restore into a new directory, or add --force to move it aside (to %s.before-restore-<time>) and restore in its place\n", *data, filepath.Clean(*data))
 		} else {
-			fmt.Fprintln(stderr, "zkvault restore:", strings.TrimPrefix(err.Error(), "restore: "))
+			fmt.Fprintln(stderr, "zkvault restore:", err)
 		}
 		return 1
 	}

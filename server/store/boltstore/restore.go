@@ -84,7 +84,7 @@ func Restore(r io.Reader, dir string, o *RestoreOptions) (RestoreInfo, error) {
 	}
 	if nonEmpty {
 		if !o.Replace {
-			return RestoreInfo{}, fmt.Errorf("restore: %s %w; restore into a new directory, or replace it (it is then moved aside, not deleted)", dir, ErrNotEmpty)
+			return RestoreInfo{}, fmt.Errorf("%s %w; restore into a new directory, or replace it (it is then moved aside, not deleted)", dir, ErrNotEmpty)
 		}
 		if err := notInUse(dir); err != nil {
 			return RestoreInfo{}, err
@@ -92,11 +92,11 @@ func Restore(r io.Reader, dir string, o *RestoreOptions) (RestoreInfo, error) {
 	}
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o700); err != nil {
-		return RestoreInfo{}, fmt.Errorf("restore: %w", err)
+		return RestoreInfo{}, err
 	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".restoring-*")
 	if err != nil {
-		return RestoreInfo{}, fmt.Errorf("restore: %w", err)
+		return RestoreInfo{}, err
 	}
 	done := false
 	defer func() {
@@ -106,10 +106,10 @@ func Restore(r io.Reader, dir string, o *RestoreOptions) (RestoreInfo, error) {
 	}()
 	info, err := readArchive(r, tmp, true, o.Progress)
 	if err != nil {
-		return info, fmt.Errorf("restore: %w", err)
+		return info, err
 	}
 	if err := syncTree(tmp); err != nil {
-		return info, fmt.Errorf("restore: %w", err)
+		return info, err
 	}
 	switch {
 	case nonEmpty:
@@ -118,16 +118,16 @@ func Restore(r io.Reader, dir string, o *RestoreOptions) (RestoreInfo, error) {
 		}
 		aside := dir + ".before-restore-" + time.Now().UTC().Format("20060102T150405.000Z")
 		if err := os.Rename(dir, aside); err != nil {
-			return info, fmt.Errorf("restore: moving %s aside: %w", dir, err)
+			return info, fmt.Errorf("moving %s aside: %w", dir, err)
 		}
 		info.MovedAside = aside
 	case exists:
 		if err := os.Remove(dir); err != nil {
-			return info, fmt.Errorf("restore: %w", err)
+			return info, err
 		}
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		return info, fmt.Errorf("restore: %w", err)
+		return info, err
 	}
 	done = true
 	syncDir(parent)
@@ -157,19 +157,19 @@ func dirState(dir string) (exists, nonEmpty bool, err error) {
 		return false, false, nil
 	}
 	if err != nil {
-		return false, false, fmt.Errorf("restore: %w", err)
+		return false, false, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return false, false, fmt.Errorf("restore: %w", err)
+		return false, false, err
 	}
 	if !fi.IsDir() {
-		return false, false, fmt.Errorf("restore: %s exists and is not a directory", dir)
+		return false, false, fmt.Errorf("%s exists and is not a directory", dir)
 	}
 	names, err := f.Readdirnames(1)
 	if err != nil && err != io.EOF {
-		return false, false, fmt.Errorf("restore: %w", err)
+		return false, false, err
 	}
 	return true, len(names) > 0, nil
 }
@@ -182,7 +182,7 @@ func notInUse(dir string) error {
 	}
 	db, err := bolt.Open(p, 0o600, &bolt.Options{ReadOnly: true, Timeout: 200 * time.Millisecond})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return fmt.Errorf("restore: %s is in use (is a server running on it? stop it first)", p)
+		return fmt.Errorf("%s is in use (is a server running on it? stop it first)", p)
 	}
 	if err == nil {
 		db.Close()
