@@ -6,36 +6,55 @@
 //
 // Chromium runs crypto.subtle.decrypt on the calling thread (docs/spec 10.5.1), so
 // where the platform has module workers a second thread may take part: a dedicated
-// worker (fieldworker.js), started on the first large batch, decrypts the tail of a
-// batch (checked and decoded here, handed over as bytes in transferred chunks) while
-// this thread opens the head, and sends the values back in one transferred buffer per
-// chunk; whether that is faster than this thread alone is measured (mode, below). The
-// worker gets each key once, as the non-extractable CryptoKey itself (structured
-// clone; it stays non-extractable), and holds nothing else; forgetKeys() makes it
-// drop them all. Outside a page (Node, Cloudflare Workers, a worker), or where the
-// worker fails to start or fails later, everything runs on this thread.
+// worker (fieldworker.js), started on the first large batch, opens the tail of a
+// batch (its strings posted in chunks: it checks, decodes, decrypts and decodes the
+// texts itself) while this thread opens the head, and sends back per chunk the texts
+// as one string; whether that is faster than this thread alone is measured (mode,
+// below). The worker gets each key once, as the non-extractable CryptoKey itself
+// (structured clone; it stays non-extractable), and keeps nothing else; forgetKeys()
+// makes it drop them all. Outside a page (Node, Cloudflare Workers, a worker), or
+// where the worker fails to start or fails later, everything runs on this thread.
 
-import { CODES, decryptPrepared, INCORRECT_KEY, prepareFields } from "./fieldopen.js";
+import { CODES, decryptPrepared, giveBuffer, prepareFields, releaseArenas, takeBuffer } from "./fieldopen.js";
 
 /** Smallest tail worth a round trip to the worker. */
 const WORKER_MIN = 32;
 
 const utf8d = new TextDecoder();
+const utf8strict = new TextDecoder("utf-8", { fatal: true });
+const utf8e = new TextEncoder();
+
+/**
+ * The text of a value, as TextDecoder decodes it (invalid sequences become U+FFFD, a
+ * leading byte order mark is dropped). lossless is set to whether encoding the text
+ * again gives the value back: it is valid UTF-8 without a leading byte order mark.
+ * @param {Uint8Array} v
+ */
+function textOf(v) {
+  if (v.length < 3 || v[0] !== 0xef || v[1] !== 0xbb || v[2] !== 0xbf) {
+    try {
+      const text = utf8strict.decode(v);
+      lossless = true;
+      return text;
+    } catch {}
+  }
+  lossless = false;
+  return utf8d.decode(v);
+}
+let lossless = false;
 
 /**
  * One opened field: {value, text}. value (a Uint8Array with a buffer of its own,
- * exactly the value) is made on first access from the batch's buffer of values, which
- * no caller reaches, and is then an ordinary data property; text is there from the
- * start.
- * @param {ArrayBuffer | Uint8Array} src the bytes: an ArrayBuffer, or a view
- * @param {number} off
- * @param {number} n
+ * exactly the value) is made on first access, from bytes (the value, kept where
+ * its text does not give it back) or else by encoding the text, and is then an
+ * ordinary data property; text is there from the start.
  * @param {string} text
+ * @param {Uint8Array | null} bytes
  */
-function opened(src, off, n, text) {
+function opened(text, bytes) {
   return {
     get value() {
-      const value = src instanceof ArrayBuffer ? new Uint8Array(src.slice(off, off + n)) : src.slice(off, off + n);
+      const value = bytes === null ? utf8e.encode(text) : bytes.slice();
       Object.defineProperty(this, "value", { value, writable: true, enumerable: true, configurable: true });
       return value;
     },
@@ -78,25 +97,25 @@ export async function openFieldBatch(spaceId, strs, keys, errorOf) {
     return out;
   }
 
-  // The tail (items h…n−1), checked and decoded here (only bytes go over), goes to the
-  // worker in chunks that it decrypts in order while this thread opens the head. Then
-  // this thread takes back, from the end, every chunk the worker has not started (a
-  // worker that gets less of the machine than planned does not hold the batch up).
+  // The tail (items h…n−1) goes to the worker in chunks of strings that it opens in
+  // order while this thread opens the head. Then this thread takes back, from the end,
+  // every chunk the worker has not started (a worker that gets less of the machine
+  // than planned does not hold the batch up).
   const size = Math.max(WORKER_MIN, Math.ceil((n - h) / CHUNKS));
   const chunks = [];
   for (let a = h; a < n; a += size) {
     const b = Math.min(n, a + size);
     const c = { from: a, to: b, done: false, started: false, req: 0, job: null };
-    // Its buffers are transferred: a chunk taken back is checked and decoded again.
     const again = () => decryptInto(prepareFields(spaceId, strs, a, b, keys, failTo(a)), keys, a, out, errorOf);
-    const { req, result } = w.open(prepareFields(spaceId, strs, a, b, keys, failTo(a)), keys, () => (c.started = true));
+    const { req, result } = w.open(spaceId, strs.slice(4 * a, 4 * b), keys, () => (c.started = true));
     c.req = req;
     c.again = again;
     c.job = result.then(
       (r) => {
         if (c.done || !r) return 0; // taken back here
         c.done = true;
-        unpack(r, c.from, out, errorOf);
+        for (const [i, code, message] of r.errs) out[c.from + i] = failed(code, message, errorOf);
+        unpack(r, c.from, out);
         return r.busy;
       },
       async () => {
@@ -186,59 +205,39 @@ const PROBE_FAR = 25;
 /** Chunks a batch's tail is posted to the worker in. */
 const CHUNKS = 8;
 
-/** Puts a worker's results for the items from `from` on into out (openPacked's form). */
-function unpack(r, from, out, errorOf) {
-  const { buf, lens } = r;
-  const offs = new Int32Array(lens.length);
-  let off = 0;
-  for (let j = 0; j < lens.length; j++) {
-    const len = lens[j];
-    if (len === -2) out[from + j] = failed(INCORRECT_KEY, incorrectKeyMessage, errorOf);
-    if (len < 0) continue; // −1: failed before decryption, out has it already
-    offs[j] = off;
-    off += len;
-  }
-  results(buf, offs, lens, from, out);
-}
-
 /**
- * Makes the result objects of items whose values sit in buf (item j: lens[j] bytes
- * at offs[j]; lens[j] < 0: no value). The texts are what decoding each value alone
- * gives: when every byte of buf is ASCII, that is a piece of buf decoded at once (one
- * decoding, and substrings that share its characters instead of a string per value
- * for the collector to copy); otherwise each value is decoded alone.
+ * Puts opened values (openPrepared's result) for the items from `from` on into out.
+ * @param {{text: string, offs: Int32Array, lens: Int32Array, bytes: [number, Uint8Array][]}} r
  */
-function results(buf, offs, lens, from, out) {
-  const all = utf8d.decode(buf);
-  // No byte at or above 0x80 decodes to exactly one character that is not U+FFFD
-  // (none at all within a sequence, one U+FFFD for an invalid one), and a leading
-  // byte order mark is dropped: so this holds only when every byte is ASCII.
-  const ascii = all.length === buf.length && all.indexOf("\uFFFD") < 0;
+function unpack(r, from, out) {
+  const { text, offs, lens, bytes } = r;
+  let k = 0;
   for (let j = 0; j < lens.length; j++) {
     const len = lens[j];
     if (len < 0) continue;
-    const off = offs[j];
-    out[from + j] = opened(buf, off, len, ascii ? all.substring(off, off + len) : utf8d.decode(buf.subarray(off, off + len)));
+    let b = null;
+    if (k < bytes.length && bytes[k][0] === j) b = bytes[k++][1];
+    out[from + j] = opened(text.substring(offs[j], offs[j] + len), b);
   }
 }
 
-const incorrectKeyMessage = "zkvault: incorrect key or corrupted ciphertext";
-
-/** Opens items [from, to) on this thread into out. */
-function decryptHere(spaceId, strs, from, to, keys, out, errorOf) {
-  const p = prepareFields(spaceId, strs, from, to, keys, (i, code, message) => {
-    out[from + i] = failed(code, message, errorOf);
-  });
-  return decryptInto(p, keys, from, out, errorOf);
-}
-
 /**
- * Decrypts prepared items on this thread into out from `from` on. Each value is
- * copied at a fixed place of one buffer for the batch (its inner plaintext's length
- * apart) and WebCrypto's own buffer zeroed; the results are made once all have
- * settled.
+ * Decrypts prepared items (decryptPrepared) and decodes their values. Resolves with
+ * one string, text, holding the text of every item that opened: item j's is lens[j]
+ * characters at offs[j] (lens[j] −1: the item failed, reported to onError), and
+ * bytes, a copy of each value that its text does not give back, as [j, value] in
+ * item order. Each value is copied as it settles into one buffer for the batch, at
+ * its place (the length of its inner plaintext apart, the rest of which is zeroed),
+ * and WebCrypto's buffer zeroed; where every byte of that buffer is ASCII, the texts
+ * are pieces of its decoding at once (one decoding; no string per value for the
+ * collector to copy), else each value is decoded alone. The buffer is zeroed and
+ * kept for later batches.
+ * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array}} p
+ * @param {(CryptoKey | null | undefined)[]} slots
+ * @param {(i: number, code: number, message: string) => void} onError
+ * @returns {Promise<{text: string, offs: Int32Array, lens: Int32Array, bytes: [number, Uint8Array][]}>}
  */
-async function decryptInto(p, keys, from, out, errorOf) {
+async function openPrepared(p, slots, onError) {
   const { n, meta } = p;
   const offs = new Int32Array(n);
   const lens = new Int32Array(n).fill(-1);
@@ -248,60 +247,80 @@ async function decryptInto(p, keys, from, out, errorOf) {
     offs[j] = size;
     size += meta[5 * j + 2] - 28; // nonce and tag
   }
-  const buf = new Uint8Array(size);
-  await decryptPrepared(
+  const buf = new Uint8Array(takeBuffer(size), 0, size);
+  const done = decryptPrepared(
+    p,
+    slots,
+    (j, plain, len, all) => {
+      buf.set(all.subarray(0, len), offs[j]);
+      buf.fill(0, offs[j] + len, offs[j] + all.length);
+      lens[j] = len;
+      all.fill(0);
+    },
+    (j, code, message) => {
+      if (meta[5 * j] >= 0) buf.fill(0, offs[j], offs[j] + meta[5 * j + 2] - 28);
+      onError(j, code, message);
+    },
+  );
+  releaseArenas(p); // every decryption has started: WebCrypto has copied its inputs
+  await done;
+  let text = utf8d.decode(buf);
+  // No byte at or above 0x80 decodes to exactly one character that is not U+FFFD
+  // (none at all within a sequence, one U+FFFD for an invalid one), and a leading
+  // byte order mark is dropped: so this holds only when every byte is ASCII.
+  const ascii = text.length === size && text.indexOf("\uFFFD") < 0;
+  const bytes = [];
+  if (!ascii) {
+    const texts = [];
+    let at = 0;
+    for (let j = 0; j < n; j++) {
+      if (lens[j] < 0) continue;
+      const v = buf.subarray(offs[j], offs[j] + lens[j]);
+      const t = textOf(v);
+      if (!lossless) bytes.push([j, v.slice()]);
+      texts.push(t);
+      offs[j] = at;
+      lens[j] = t.length;
+      at += t.length;
+    }
+    text = texts.join("");
+  }
+  buf.fill(0);
+  giveBuffer(buf.buffer);
+  return { text, offs, lens, bytes };
+}
+
+/** Opens prepared items on this thread into out from `from` on. */
+async function decryptInto(p, keys, from, out, errorOf) {
+  const r = await openPrepared(
     p,
     p.kids.map((kid) => keys.get(kid)),
-    (i, plain, len) => {
-      const v = new Uint8Array(plain);
-      buf.set(v.subarray(0, len), offs[i]);
-      lens[i] = len;
-      v.fill(0);
-    },
     (i, code, message) => {
       out[from + i] = failed(code, message, errorOf);
     },
   );
-  results(buf, offs, lens, from, out);
+  unpack(r, from, out);
 }
 
 /**
- * The worker's side of a batch (fieldworker.js): decrypts what prepareFields laid out
- * and packs the values back to back into buf; lens holds each item's value length
- * (−1: failed before, −2: failed to decrypt or unpad). The inner plaintexts are
- * zeroed once copied. (The page decodes the texts: one string per value made here
- * would be copied again to cross over.)
- * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array}} p
- * @param {(CryptoKey | undefined)[]} slots
+ * The worker's side of a batch (fieldworker.js): opens items given as strings, 4 per
+ * item (as openFieldBatch gets them), with keys (key id → CryptoKey, or null where
+ * the keyring has no such version). Returns openPrepared's result and the failures
+ * as [item, code, message].
+ * @param {string} spaceId
+ * @param {string[]} strs
+ * @param {Map<string, CryptoKey | null>} keys
  */
-export async function openPacked(p, slots) {
-  const n = p.n;
-  const plains = new Array(n);
-  const lens = new Int32Array(n).fill(-1);
-  let size = 0;
-  await decryptPrepared(
+export async function openStrings(spaceId, strs, keys) {
+  const errs = [];
+  const fail = (i, code, message) => errs.push([i, code, message]);
+  const p = prepareFields(spaceId, strs, 0, strs.length / 4, keys, fail);
+  const r = await openPrepared(
     p,
-    slots,
-    (i, plain, len) => {
-      plains[i] = plain;
-      lens[i] = len;
-      size += len;
-    },
-    (i) => {
-      lens[i] = -2;
-    },
+    p.kids.map((kid) => keys.get(kid)),
+    fail,
   );
-  const buf = new Uint8Array(size);
-  let off = 0;
-  for (let i = 0; i < n; i++) {
-    const len = lens[i];
-    if (len < 0) continue;
-    const v = new Uint8Array(plains[i]);
-    buf.set(v.subarray(0, len), off);
-    v.fill(0);
-    off += len;
-  }
-  return { buf, lens };
+  return { ...r, errs };
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -309,9 +328,8 @@ const now = () => performance.timeOrigin + performance.now();
 /**
  * The worker's share of a batch. It starts at one half; after each batch it moves
  * halfway to where both threads would have finished together at the costs measured:
- * this thread checks and decodes every item (prep) and decrypts its part at d per
- * item, the worker decrypts at c per item, so it should take k of n items with
- * prep + d·(n − k) = c·k.
+ * this thread posts the tail (prep) and opens its part at d per item, the worker
+ * opens at c per item, so it should take k of n items with prep + d·(n − k) = c·k.
  */
 const split = {
   share: 0.5,
@@ -321,7 +339,7 @@ const split = {
   pinned: false,
   /**
    * @param {number} n the batch's items
-   * @param {number} prep ms this thread spent checking and decoding the tail
+   * @param {number} prep ms this thread spent posting the tail
    * @param {number} mine items this thread decrypted (its head, and chunks taken back)
    * @param {number} mineMs ms it spent on them (the head's checks included)
    * @param {number} theirs items the worker decrypted
@@ -423,32 +441,39 @@ class FieldWorker {
   }
 
   /**
-   * Decrypts items laid out by prepareFields in the worker (their buffers are
-   * transferred): each key it lacks is posted first.
-   * onStart is called when the worker says it has started on them. Returns the job's
-   * number (for cancel) and its result: a promise of openPacked's result, or of null
-   * if cancel() came first.
-   * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array, kids: string[]}} p
+   * Opens items given as strings (4 per item, as openFieldBatch gets them) in the
+   * worker: each key it lacks is posted first, and it is told which key id is which
+   * key (0: not in the keyring). onStart is called when the worker says it has
+   * started on them. Returns the job's number (for cancel) and its result: a promise
+   * of openStrings' result, or of null if cancel() came first.
+   * @param {string} spaceId
+   * @param {string[]} strs
    * @param {Map<string, CryptoKey | null>} keys
    * @param {() => void} onStart
-   * @returns {{req: number, result: Promise<{buf: Uint8Array, lens: Int32Array, busy: number, done: number} | null>}}
+   * @returns {{req: number, result: Promise<{text: string, lens: Int32Array, errs: [number, number, string][], bytes: [number, Uint8Array][], busy: number, done: number} | null>}}
    */
-  open(p, keys, onStart) {
-    const ids = p.kids.map((kid) => {
-      const key = keys.get(kid);
-      let id = this.#keys.get(key);
-      if (id === undefined) {
-        id = this.#nextKey++;
-        this.#keys.set(key, id);
-        this.#w.postMessage({ op: "key", id, key });
+  open(spaceId, strs, keys, onStart) {
+    const kids = [];
+    for (const [kid, key] of keys) {
+      let id = 0;
+      if (key) {
+        id = this.#keys.get(key);
+        if (id === undefined) {
+          id = this.#nextKey++;
+          this.#keys.set(key, id);
+          this.#w.postMessage({ op: "key", id, key });
+        }
       }
-      return id;
-    });
+      kids.push(kid, id);
+    }
     this.batches++;
-    const { n, meta, raw, aad } = p;
     const req = this.#nextReq;
     this.#started.set(req, onStart);
-    const result = this.#ask({ op: "open", n, meta, raw, aad, ids }, [meta.buffer, raw.buffer, aad.buffer])
+    // One string and the lengths: a structured clone copies one string at memory
+    // speed, where thousands of strings cost about a µs each.
+    const lens = new Int32Array(strs.length);
+    for (let i = 0; i < strs.length; i++) lens[i] = strs[i].length;
+    const result = this.#ask({ op: "open", spaceId, all: strs.join(""), lens, kids }, [lens.buffer])
       .then((m) => (m.cancelled ? null : m))
       .finally(() => this.#started.delete(req));
     return { req, result };

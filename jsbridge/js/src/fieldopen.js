@@ -193,7 +193,7 @@ export function prepareFields(spaceId, strs, from, to, keys, onError) {
   const n = to - from;
   // Pass 1: the checks that need no decoding, and the sizes of the two arenas
   // (decoded bodies, associated data) the batch uses instead of an allocation each.
-  const meta = new Int32Array(5 * n).fill(-1);
+  const meta = new Int32Array(takeBuffer(20 * n), 0, 5 * n).fill(-1);
   let rawSize = 0;
   let aadSize = 0;
   const head = 8 + LABEL_FIELD.length + spaceId.length;
@@ -258,8 +258,8 @@ export function prepareFields(spaceId, strs, from, to, keys, onError) {
   }
 
   // Pass 2: decode, check the version and the size, lay out the associated data.
-  const raw = new Uint8Array(rawSize);
-  const aad = new Uint8Array(aadSize);
+  const raw = new Uint8Array(takeBuffer(rawSize), 0, rawSize);
+  const aad = new Uint8Array(takeBuffer(aadSize), 0, aadSize);
   const prefix = new Uint8Array(head);
   putString(prefix, putString(prefix, 0, LABEL_FIELD), spaceId);
   const kids = [];
@@ -308,17 +308,81 @@ export function prepareFields(spaceId, strs, from, to, keys, onError) {
   return { n, meta, raw, aad, kids };
 }
 
+// A batch's arenas (nonces, ciphertexts and associated data, and the offsets: public
+// bytes; and, in fieldcrypto.js, the values while their texts are decoded) are taken
+// from a few ArrayBuffers kept between batches: a fresh buffer of several MiB costs
+// the system a page fault per 4 KiB the first time each page is written, about as
+// much as decoding into it. The arenas are handed back (releaseArenas) once every
+// decryption of the batch has started (WebCrypto copies its inputs at the call); a
+// buffer of values is zeroed first. The pool is dropped after a few seconds without
+// use.
+const POOL_MIN = 1 << 16;
+const POOL_MAX = 4;
+/** @type {ArrayBuffer[]} */
+const pool = [];
+let poolTimer = null;
+
+/** An ArrayBuffer of at least n bytes (of old contents: not zeroed). */
+export function takeBuffer(n) {
+  let best = -1;
+  for (let i = 0; i < pool.length; i++) {
+    if (pool[i].byteLength >= n && (best < 0 || pool[i].byteLength < pool[best].byteLength)) best = i;
+  }
+  if (best < 0) return new ArrayBuffer(n < POOL_MIN ? n : Math.max(n, POOL_MIN));
+  const b = pool[best];
+  pool[best] = pool[pool.length - 1];
+  pool.pop();
+  return b;
+}
+
+/**
+ * Hands a buffer from takeBuffer back for later use. One too small to keep, or
+ * detached (posted away), is skipped; of more than POOL_MAX, the largest are kept.
+ * @param {ArrayBuffer} b
+ */
+export function giveBuffer(b) {
+  if (b.byteLength < POOL_MIN) return;
+  if (pool.length === POOL_MAX) {
+    let min = 0;
+    for (let i = 1; i < pool.length; i++) if (pool[i].byteLength < pool[min].byteLength) min = i;
+    if (pool[min].byteLength >= b.byteLength) return;
+    pool[min] = b;
+  } else pool.push(b);
+  if (poolTimer !== null) clearTimeout(poolTimer);
+  poolTimer = setTimeout(() => {
+    pool.length = 0;
+    poolTimer = null;
+  }, 3000);
+  poolTimer.unref?.();
+}
+
+/** For tests: the buffers the pool keeps now. */
+export function pooledBuffersForTesting() {
+  return pool.slice();
+}
+
+/**
+ * Hands the arenas of a prepared batch (prepareFields' meta, raw and aad) back for
+ * later batches.
+ * @param {{meta: Int32Array, raw: Uint8Array, aad: Uint8Array}} p
+ */
+export function releaseArenas(p) {
+  giveBuffer(p.meta.buffer);
+  giveBuffer(p.raw.buffer);
+  giveBuffer(p.aad.buffer);
+}
+
 const decodedLen = (bl) => (bl >> 2) * 3 + ((bl & 3) === 3 ? 2 : (bl & 3) === 2 ? 1 : 0);
 
 /**
  * Decrypts the items prepareFields laid out, all in flight, and unpads them: per
- * item onValue(i, plain, n) with plain the ArrayBuffer WebCrypto returned (the inner
- * plaintext: the value is its first n bytes), or onError(i, INCORRECT_KEY, message).
+ * item onValue(i, plain, n, bytes) with plain the ArrayBuffer WebCrypto returned (the
+ * inner plaintext: the value is its first n bytes) and bytes a Uint8Array over all of it, or onError(i, INCORRECT_KEY, message).
  * Items that failed in prepareFields are skipped. Resolves once every item has been
  * reported.
  * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array}} p
  * @param {(CryptoKey | null | undefined)[]} slots the key of each slot (p.kids)
- * @param {(i: number, plain: ArrayBuffer, n: number) => void} onValue
+ * @param {(i: number, plain: ArrayBuffer, n: number, bytes: Uint8Array) => void} onValue
  * @param {(i: number, code: number, message: string) => void} onError
  * @returns {Promise<void>}
  */
@@ -362,7 +426,7 @@ export function decryptPrepared(p, slots, onValue, onError) {
           b.fill(0);
           onError(j, INCORRECT_KEY, message(INCORRECT_KEY));
         } else {
-          onValue(j, plain, e);
+          onValue(j, plain, e, b);
         }
         settle();
       },

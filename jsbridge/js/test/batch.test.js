@@ -6,6 +6,7 @@ import { before, test } from "node:test";
 
 import { load, ZkvaultError } from "../src/index.js";
 import { packStrings, packUint32, unpackResults } from "../src/batch.js";
+import { pooledBuffersForTesting } from "../src/fieldopen.js";
 import { buildWasm } from "./helpers.js";
 
 const build = await buildWasm();
@@ -254,4 +255,48 @@ test("field batches open in JavaScript as the module's OpenFields opens them", {
   assert.equal(opened.text, "after rotation");
   await space.forget();
   await assert.rejects(space.openFields(batch.slice(0, 2)), { code: "closed" });
+});
+
+test("field batches reuse their buffers: every value is zeroed before its buffer is kept, stale bytes change no result", { skip }, async () => {
+  // src/fieldopen.js keeps a batch's buffers for the next batches. The one that held
+  // the values must be zeroed first, and the bytes a kept buffer still holds (public
+  // ciphertexts, or zeros) must not change what a later batch gives.
+  const space = await zk.createSpace("vault-batch-pool");
+  const n = 400;
+  const secret = (i) => `SECRET-${i}-` + "s".repeat(200 + (i % 37));
+  const binary = (i) => Uint8Array.from({ length: 180 + (i % 23) }, (_, k) => (k * 131 + i * 7 + 0x80) & 0xff);
+  const ref = (i) => ({ collection: "c", recordId: `r-${i}`, field: "f" });
+  const sealedText = await space.sealFields(Array.from({ length: n }, (_, i) => ({ ...ref(i), value: secret(i) })));
+  const sealedBin = await space.sealFields(Array.from({ length: n }, (_, i) => ({ ...ref(i), value: binary(i), pad: true })));
+  const text = sealedText.map((s, i) => ({ ...ref(i), ciphertext: s.ciphertext }));
+  const bin = sealedBin.map((s, i) => ({ ...ref(i), ciphertext: s.ciphertext }));
+  // Failures in between: a moved item and a tampered one leave their places unwritten.
+  const tamper = (c) => c.slice(0, 20) + (c[20] === "A" ? "B" : "A") + c.slice(21);
+  const mixed = text.map((it, i) => (i % 9 === 4 ? { ...it, recordId: "moved" } : i % 9 === 7 ? { ...it, ciphertext: tamper(it.ciphertext) } : it));
+
+  for (const [name, batch, want] of [
+    ["binary", bin, (i) => ({ value: binary(i) })],
+    ["text after binary", text, (i) => ({ value: new TextEncoder().encode(secret(i)), text: secret(i) })],
+    ["mixed", mixed, (i) => (i % 9 === 4 || i % 9 === 7 ? { error: "incorrect_key" } : { text: secret(i) })],
+    ["binary after text", bin, (i) => ({ value: binary(i) })],
+  ]) {
+    const out = await space.openFields(batch);
+    out.forEach((r, i) => {
+      const w = want(i);
+      if (w.error) return assert.equal(r.error?.code, w.error, `${name} ${i}`);
+      assert.ok(!r.error, `${name} ${i}: ${r.error?.message}`);
+      if (w.text !== undefined) assert.equal(r.text, w.text, `${name} ${i}`);
+      if (w.value) assert.deepEqual(r.value, w.value, `${name} ${i}`);
+    });
+    const kept = pooledBuffersForTesting();
+    assert.ok(kept.length > 0, `${name}: buffers kept`);
+    const marker = new TextEncoder().encode("SECRET-");
+    for (const b of kept) {
+      const u = new Uint8Array(b);
+      for (let k = u.indexOf(marker[0]); k >= 0; k = u.indexOf(marker[0], k + 1)) {
+        assert.ok(!marker.every((c, j) => u[k + j] === c), `${name}: a kept buffer holds a value`);
+      }
+    }
+  }
+  await space.forget();
 });
