@@ -4,9 +4,9 @@ package hmac256
 
 import "math/bits"
 
-// block applies the SHA-256 compression function (FIPS 180-4, 6.2.2) to
-// one 64-byte block.
-func block(h *[8]uint32, m *[64]byte) {
+// blockGeneric applies the SHA-256 compression function (FIPS 180-4,
+// 6.2.2) to one 64-byte block: block, except under GOARCH=wasm.
+func blockGeneric(h *[8]uint32, m *[64]byte) {
 	w0 := uint32(m[0])<<24 | uint32(m[1])<<16 | uint32(m[2])<<8 | uint32(m[3])
 	w1 := uint32(m[4])<<24 | uint32(m[5])<<16 | uint32(m[6])<<8 | uint32(m[7])
 	w2 := uint32(m[8])<<24 | uint32(m[9])<<16 | uint32(m[10])<<8 | uint32(m[11])
@@ -275,10 +275,11 @@ func block(h *[8]uint32, m *[64]byte) {
 	h[7] += v7
 }
 
-// blockOuter is block of the last block of an HMAC-SHA256: the inner
-// hash d, then the padding of a message of 64 + 32 bytes, whose words are
-// constants that the compiler folds into the rounds.
-func blockOuter(h *[8]uint32, d *[8]uint32) {
+// blockOuterGeneric is blockGeneric of the last block of an HMAC-SHA256:
+// the inner hash d, then the padding of a message of 64 + 32 bytes, whose
+// words are constants that the compiler folds into the rounds. It is
+// blockOuter, except under GOARCH=wasm.
+func blockOuterGeneric(h *[8]uint32, d *[8]uint32) {
 	w0 := d[0]
 	w1 := d[1]
 	w2 := d[2]

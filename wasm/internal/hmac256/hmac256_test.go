@@ -172,3 +172,27 @@ func TestBlockOuter(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBlockGeneric is BenchmarkBlock with the Go compression function
+// (the same as block except under GOARCH=wasm, where block is assembly).
+func BenchmarkBlockGeneric(b *testing.B) {
+	h := iv
+	var m [blockSize]byte
+	for b.Loop() {
+		blockGeneric(&h, &m)
+	}
+}
+
+func BenchmarkBlockOuter(b *testing.B) {
+	h, d := iv, iv
+	for b.Loop() {
+		blockOuter(&h, &d)
+	}
+}
+
+func BenchmarkBlockOuterGeneric(b *testing.B) {
+	h, d := iv, iv
+	for b.Loop() {
+		blockOuterGeneric(&h, &d)
+	}
+}
