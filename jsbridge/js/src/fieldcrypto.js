@@ -380,7 +380,10 @@ function fieldWorker() {
       }
     }
   }
-  return worker?.ready ? worker : null;
+  // Not only once it has said it runs: chunks posted before wait in its queue, and
+  // the page takes back those it has not started (a page that opens batches one
+  // after the other without yielding to its event loop would never hear it).
+  return worker;
 }
 
 class FieldWorker {
