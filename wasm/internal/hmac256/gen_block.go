@@ -6,7 +6,10 @@
 // this way it compiles to straight-line WebAssembly with no array of 64 words
 // and no loop; see hmac256.go.
 //
-//	go run gen_block.go [OUT]   (OUT defaults to block_unrolled.go)
+// It also writes block_wasm.s, the same in WebAssembly assembly, with
+// gen_block_wasm.go:
+//
+//	go run gen_block.go gen_block_wasm.go [OUT_GO [OUT_S]]   (block_unrolled.go, block_wasm.s)
 package main
 
 import (
@@ -83,11 +86,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	out := "block_unrolled.go"
+	out, outS := "block_unrolled.go", "block_wasm.s"
 	if len(os.Args) > 1 {
 		out = os.Args[1]
+	}
+	if len(os.Args) > 2 {
+		outS = os.Args[2]
 	}
 	if err := os.WriteFile(out, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
+	writeWasm(outS)
 }
