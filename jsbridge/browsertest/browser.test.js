@@ -300,6 +300,18 @@ test("field batches: the worker opens a share, every item as when opened alone, 
   await noViolations(page);
 });
 
+test("field batches: when the worker fails its jobs the page opens them, and the next batch uses the worker again", TIMEOUT, async () => {
+  const page = await open("/pages/api.html");
+  const r = await step(page, "fieldWorkerFails");
+  assert.equal(r.allOpened, true, "a batch whose worker jobs failed");
+  assert.equal(r.failedChunks, r.chunks, "every chunk failed in the worker");
+  assert.equal(r.keysWhileLost, 0);
+  assert.equal(r.againOpened, true);
+  assert.equal(r.failedAgain, 0, "the next batch's chunks failed too: the key was not posted again");
+  assert.equal(r.workerAgain, true, "the worker took the next batch with its key again");
+  await noViolations(page);
+});
+
 test("every item of Go's enc:v2 corpus opens in Chromium as Go opened it, with and without the field worker", TIMEOUT, async () => {
   const page = await open("/pages/api.html");
   const r = await step(page, "fieldCorpus", await fieldCorpus());

@@ -95,9 +95,12 @@ publish({
     for (const share of [0.5, 0.2, 0.8, null, null, null]) {
       fc.pinWorkerShareForTesting(share);
       const out = await space.openFields(batch);
-      out.forEach((r, i) => {
-        if (show(r) !== alone[i]) mismatches.push(`share ${share}, item ${i}: ${show(r)} ≠ ${alone[i]}`);
-      });
+      if (out.length !== n) mismatches.push(`share ${share}: ${out.length} results`);
+      for (let i = 0; i < n; i++) {
+        // Every index: a hole (no result) must count too.
+        const got = out[i] === undefined ? "no result" : show(out[i]);
+        if (got !== alone[i]) mismatches.push(`share ${share}, item ${i}: ${got} ≠ ${alone[i]}`);
+      }
     }
     fc.pinWorkerShareForTesting(0.5);
     const used = (await state(true));
@@ -115,12 +118,59 @@ publish({
       keysInUse: used.keys,
       afterForget,
       afterSecondForget: (await state(true)).keys,
-      otherOk: out2.every((r, i) => r.text === items[i].value),
+      otherOk: out2.length === n && Array.from(out2).every((r, i) => r?.text === items[i].value),
       otherUsedWorker: again.batches > used.batches && again.keys === 1,
       debug: { again, used },
       failures: alone.filter((s) => s.startsWith("error")).length,
       mismatches: mismatches.slice(0, 5),
     };
+  },
+
+  // The worker fails its jobs (it has lost its keys): the page opens those chunks
+  // itself, every item as when opened alone, and the next batch uses the worker again.
+  async fieldWorkerFails() {
+    const fc = await import("/pkg/src/fieldcrypto.js");
+    const state = (ask) => fc.fieldWorkerStateForTesting(ask);
+    await state();
+    for (let i = 0; i < 100 && !(await state()).running; i++) await new Promise((ok) => setTimeout(ok, 50));
+    const space = await zk.createSpace("vault-worker-fails");
+    const n = 1200;
+    const items = Array.from({ length: n }, (_, i) => ({ ...ref(`r-${i}`), value: "f".repeat(i % 60) + i, pad: i % 2 === 0 }));
+    const sealed = await space.sealFields(items);
+    const batch = items.map(({ value, pad, ...r }, i) => ({ ...r, ciphertext: sealed[i].ciphertext }));
+    for (let i = 5; i < n; i += 13) batch[i] = { ...batch[i], recordId: "moved" }; // fails wherever it is opened
+    const want = (r, i) => r !== undefined && (i % 13 === 5 ? r.error?.code === "incorrect_key" : r.text === items[i].value);
+    // Every index, holes included (every() would skip a hole).
+    const all = (out) => out.length === n && Array.from(out).every(want);
+    fc.pinWorkerShareForTesting(0.8);
+    try {
+      await space.openFields(batch); // the worker holds the key now
+      const before = await state();
+      // No chunk is taken back: each fails in the worker, and only the page's
+      // fallback can open it.
+      fc.loseWorkerKeysForTesting(true);
+      let out;
+      try {
+        out = await space.openFields(batch);
+      } finally {
+        fc.loseWorkerKeysForTesting(false);
+      }
+      const mid = await state(true);
+      const again = await space.openFields(batch);
+      const after = await state(true);
+      return {
+        allOpened: all(out),
+        againOpened: all(again),
+        failedChunks: mid.failed - before.failed,
+        chunks: Math.ceil((n * 0.8) / Math.max(32, Math.ceil((n * 0.8) / 8))),
+        keysWhileLost: mid.keys,
+        failedAgain: after.failed - mid.failed,
+        workerAgain: after.batches > mid.batches && after.keys === 1,
+      };
+    } finally {
+      fc.pinWorkerShareForTesting(null);
+      await space.forget();
+    }
   },
 
   async panic() {

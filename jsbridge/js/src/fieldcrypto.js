@@ -136,7 +136,7 @@ export async function openFieldBatch(spaceId, strs, keys, errorOf) {
     // results) are taken only when this thread yields to its event loop.
     await yieldToEvents();
     const c = chunks[i];
-    if (c.done || c.started) continue;
+    if (c.done || c.started || split.keepChunks) continue;
     c.done = true;
     w.cancel(c.req);
     await c.again();
@@ -337,6 +337,8 @@ const split = {
   last: {},
   /** Set by tests: the share stays as it is. */
   pinned: false,
+  /** Set by tests: this thread takes back no chunk (every chunk's fate is the worker's). */
+  keepChunks: false,
   /**
    * @param {number} n the batch's items
    * @param {number} prep ms this thread spent posting the tail
@@ -390,8 +392,9 @@ class FieldWorker {
   /** @type {Worker} */
   #w;
   ready = false;
-  /** Batches given to the worker (tests). */
+  /** Batches given to the worker, and chunks it failed that the page opened (tests). */
   batches = 0;
+  failed = 0;
   #keys = new WeakMap(); // CryptoKey → the id the worker knows it by
   #nextKey = 1;
   #nextReq = 1;
@@ -477,7 +480,16 @@ class FieldWorker {
     const lens = new Int32Array(strs.length);
     for (let i = 0; i < strs.length; i++) lens[i] = strs[i].length;
     const result = this.#ask({ op: "open", spaceId, all: strs.join(""), lens, kids }, [lens.buffer])
-      .then((m) => (m.cancelled ? null : m))
+      .then(
+        (m) => (m.cancelled ? null : m),
+        (e) => {
+          // The page opens the chunk instead; the keys are posted again with the next
+          // one, in case the worker lost them.
+          this.failed++;
+          this.#keys = new WeakMap();
+          throw e;
+        },
+      )
       .finally(() => this.#started.delete(req));
     return { req, result };
   }
@@ -489,6 +501,11 @@ class FieldWorker {
 
   forget() {
     this.#keys = new WeakMap();
+    this.#w.postMessage({ op: "forget" });
+  }
+
+  /** For tests: the worker drops its keys while this side believes it has them. */
+  loseKeys() {
     this.#w.postMessage({ op: "forget" });
   }
 
@@ -510,14 +527,25 @@ export function forgetKeys() {
  * For tests: whether the worker runs and how many batches it was given, and, with
  * ask, how many keys it holds now (asked of the worker itself).
  * @param {boolean} [ask]
- * @returns {Promise<{running: boolean, batches: number, keys?: number, share: number, last: object}>}
+ * @returns {Promise<{running: boolean, batches: number, failed: number, keys?: number, share: number, last: object}>}
  */
 export async function fieldWorkerStateForTesting(ask = false) {
   fieldWorker();
   const w = worker;
-  const r = { running: !!w?.ready, batches: w?.batches ?? 0, share: split.share, last: split.last, cost: [...mode.cost] };
+  const r = { running: !!w?.ready, batches: w?.batches ?? 0, failed: w?.failed ?? 0, share: split.share, last: split.last, cost: [...mode.cost] };
   if (ask && w?.ready) return { ...r, keys: await w.keys() };
   return r;
+}
+
+/**
+ * For tests: makes the worker drop its keys without telling this side (the worker's
+ * jobs then fail, and the page must open their chunks itself); with keepChunks, this
+ * thread takes back no chunk until told otherwise.
+ * @param {boolean} [keepChunks]
+ */
+export function loseWorkerKeysForTesting(keepChunks = false) {
+  split.keepChunks = keepChunks;
+  if (keepChunks) worker?.loseKeys();
 }
 
 /**
