@@ -1,11 +1,12 @@
 // Opening enc:v2 field ciphertexts in JavaScript (docs/spec/03-fields.md, 10.5): what
 // the module's OpenField does (wasm/field.go), item by item, with WebCrypto. The page
-// (fieldcrypto.js) and the field worker (fieldworker.js) both run this code. It holds no key bytes: the field keys are the module's
-// non-extractable AES-GCM CryptoKeys, one per secret version.
+// (fieldcrypto.js) and the field worker (fieldworker.js) both run this code. It holds
+// no key bytes: the field keys are the module's non-extractable AES-GCM CryptoKeys,
+// one per secret version.
 //
-// prepareFields does every check and decodes (the page, for the whole batch);
-// decryptPrepared decrypts and unpads (the page for the head of a batch, the worker
-// for its tail).
+// prepareFields does every check and decodes; decryptPrepared decrypts and unpads
+// (each on the thread that opens the items: the page for the head of a batch, the
+// worker for its tail).
 //
 // It is a second implementation of the format, so it must give exactly Go's outcome
 // for every input: the value, or the same error code (parse, unknown_key_version,
@@ -377,9 +378,10 @@ const decodedLen = (bl) => (bl >> 2) * 3 + ((bl & 3) === 3 ? 2 : (bl & 3) === 2 
 /**
  * Decrypts the items prepareFields laid out, all in flight, and unpads them: per
  * item onValue(i, plain, n, bytes) with plain the ArrayBuffer WebCrypto returned (the
- * inner plaintext: the value is its first n bytes) and bytes a Uint8Array over all of it, or onError(i, INCORRECT_KEY, message).
- * Items that failed in prepareFields are skipped. Resolves once every item has been
- * reported.
+ * inner plaintext: the value is its first n bytes) and bytes a Uint8Array over all
+ * of it, or onError(i, INCORRECT_KEY, message). Items that failed in prepareFields
+ * are skipped. Every decryption has started when it returns (the arenas may then be
+ * released). Resolves once every item has been reported.
  * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array}} p
  * @param {(CryptoKey | null | undefined)[]} slots the key of each slot (p.kids)
  * @param {(i: number, plain: ArrayBuffer, n: number, bytes: Uint8Array) => void} onValue
