@@ -273,13 +273,30 @@ func TestBackupRestore(t *testing.T) {
 	restoreAndCheck := func(file string, from, to time.Time) {
 		t.Helper()
 		dir := filepath.Join(t.TempDir(), "restored")
-		out, err := run1(t, "restore", file, "--data", dir) // flags after the file, too
-		if err != nil || !strings.Contains(out, "restored") {
+		var out []byte
+		var err error
+		if strings.HasPrefix(file, "<") {
+			// "<FILE": the archive on stdin, named "-".
+			in, oerr := os.Open(file[1:])
+			if oerr != nil {
+				t.Fatal(oerr)
+			}
+			cmd := exec.Command(binary(t), "restore", "--data", dir, "-")
+			cmd.Stdin = in
+			out, err = cmd.CombinedOutput()
+			in.Close()
+			if err == nil && !strings.Contains(string(out), "restored stdin into") {
+				t.Fatalf("restore from stdin: %s", out)
+			}
+		} else {
+			out, err = exec.Command(binary(t), "restore", file, "--data", dir).CombinedOutput() // flags after the file, too
+		}
+		if err != nil || !strings.Contains(string(out), "restored") {
 			t.Fatalf("restore %s: %v\n%s", file, err, out)
 		}
 		rc := start(t, dir)
 		n, b := h.check(t, rc, from, to)
-		t.Logf("%s: %d records and %d blobs served after the restore (%s)", filepath.Base(file), n, b, strings.TrimSpace(out))
+		t.Logf("%s: %d records and %d blobs served after the restore (%s)", filepath.Base(file), n, b, strings.TrimSpace(string(out)))
 		rc.cmd.Process.Signal(syscall.SIGTERM)
 		<-rc.done
 	}
@@ -315,6 +332,21 @@ func TestBackupRestore(t *testing.T) {
 		t.Fatalf("backup of a stopped server: %v\n%s", err, out)
 	}
 	restoreAndCheck(stopped, time.Time{}, time.Time{})
+
+	// The same to stdout ("-"), the summary on stderr, and restored from stdin.
+	piped := filepath.Join(backups, "piped.tar")
+	pf, err := os.Create(piped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pipedErr bytes.Buffer
+	cmd := exec.Command(binary(t), "backup", "--addr", c.addr, "--data", data, "-")
+	cmd.Stdout, cmd.Stderr = pf, &pipedErr
+	if err := cmd.Run(); err != nil || !strings.Contains(pipedErr.String(), "written to stdout and verified") {
+		t.Fatalf("backup to stdout: %v\n%s", err, pipedErr.String())
+	}
+	pf.Close()
+	restoreAndCheck("<"+piped, time.Time{}, time.Time{})
 	if live := h.liveBlobs(); files != live {
 		t.Fatalf("%d blob files in the data directory, %d blobs", files, live)
 	}
@@ -341,6 +373,15 @@ func TestBackupRestore(t *testing.T) {
 		}
 	}
 	refused("truncated", a[:len(a)*2/3], "zkvault restore: damaged backup: ") // one prefix, not "restore: restore:"
+	// The same from stdin.
+	cmd = exec.Command(binary(t), "restore", "--data", target, "-")
+	cmd.Stdin = bytes.NewReader(a[:len(a)/2])
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "zkvault restore: damaged backup: ") {
+		t.Fatalf("a truncated archive on stdin: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(target); !os.IsNotExist(err) {
+		t.Fatalf("a refused restore from stdin left %s: %v", target, err)
+	}
 	flipped := bytes.Clone(a)
 	i := bytes.Index(a, []byte("body of r00000-01"))
 	if i < 0 {

@@ -29,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/zkvault/zkvault/server"
 	"github.com/zkvault/zkvault/server/service"
 	"github.com/zkvault/zkvault/server/store/boltstore"
@@ -42,12 +43,13 @@ Usage:
   zkvault serve  [flags]        serve the API (/api/v1), the dashboard (/) and /healthz
   zkvault backup [flags] FILE   write a consistent point-in-time copy of the
                                 database and of every file (blob) it references
-                                to FILE, one tar archive, verified as written:
-                                from the running server, or from the data
-                                directory if no server runs
-  zkvault restore [flags] FILE  check a backup entirely and make --data a data
-                                directory holding it (a new or empty directory,
-                                or --force: the old one is moved aside)
+                                to FILE (- for stdout), one tar archive,
+                                verified as written: from the running server, or
+                                from the data directory if no server runs
+  zkvault restore [flags] FILE  check a backup (FILE, or - for stdin) entirely
+                                and make --data a data directory holding it (a
+                                new or empty directory, or --force: the old one
+                                is moved aside)
   zkvault help [command]        show this help, or a command's flags
 
 Every flag is also an environment variable: --addr is ZKVAULT_ADDR, --data is
@@ -371,8 +373,18 @@ func serveMain(log *slog.Logger, stdout, stderr io.Writer, addr, data string, ma
 	return err
 }
 
+// stdin is where restore reads an archive named "-" (tests replace it).
+var stdin io.Reader = os.Stdin
+
+// isTerminal says whether r or w is a terminal (where an archive is neither
+// written nor read).
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	return ok && isatty.IsTerminal(file.Fd())
+}
+
 func backup(args []string, stdout, stderr io.Writer) int {
-	f := newFlags("backup", "backup [flags] FILE", stderr)
+	f := newFlags("backup", "backup [flags] FILE (- for stdout)", stderr)
 	addr := f.str("addr", "127.0.0.1:8080", "address of the running server")
 	data := f.str("data", "./data", "data directory (for the admin secret, or the database and blobs if no server runs)")
 	if ok, code := f.parse(args, stderr); !ok {
@@ -392,45 +404,69 @@ func backup(args []string, stdout, stderr io.Writer) int {
 // backupMain writes a backup archive to file: from the server at addr, or
 // from the data directory if none listens there. The archive is verified
 // as it is written (as restore would check it) and renamed into place only
-// then.
+// then. With file "-" it goes to stdout as it is verified (a failure then
+// leaves a partial stream and exits non-zero) and the summary to stderr.
 func backupMain(addr, data, file string, stdout, stderr io.Writer) error {
-	out, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp-*")
+	out, scratch := stdout, os.TempDir()
+	var f *os.File // the temporary file, renamed to file once verified
+	if file == "-" {
+		if isTerminal(stdout) {
+			return errors.New("stdout is a terminal: redirect it (zkvault backup - > FILE, or into a pipe) or name a file")
+		}
+	} else {
+		var err error
+		if f, err = os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp-*"); err != nil {
+			return err
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		out, scratch = f, filepath.Dir(file)
+	}
+	src, from, err := backupSource(addr, data)
 	if err != nil {
 		return err
-	}
-	tmp := out.Name()
-	defer os.Remove(tmp)
-	defer out.Close()
-	src, from, err := backupHTTP(addr, data)
-	if err != nil {
-		var ne *net.OpError
-		if !errors.As(err, &ne) || ne.Op != "dial" {
-			return err
-		}
-		// No server runs: read the data directory.
-		if src, from, err = backupDir(data); err != nil {
-			return err
-		}
 	}
 	defer src.Close()
 	bar := newProgress(stderr, "backup")
-	info, err := boltstore.Verify(io.TeeReader(src, out), filepath.Dir(file), bar.update)
+	info, err := boltstore.Verify(io.TeeReader(src, out), scratch, bar.update)
 	bar.done()
+	what := fmt.Sprintf("database %s, %d blobs (%s)", byteSize(info.DatabaseBytes), info.Blobs, byteSize(info.BlobBytes))
+	if f == nil {
+		if err != nil {
+			return fmt.Errorf("%w (the archive written to stdout is incomplete)", err)
+		}
+		fmt.Fprintf(stderr, "backup of %s written to stdout and verified: %s\n", from, what)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	if err := out.Sync(); err != nil {
+	if err := f.Sync(); err != nil {
 		return err
 	}
-	if err := out.Close(); err != nil {
+	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, file); err != nil {
+	if err := os.Rename(f.Name(), file); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backup of %s written to %s and verified: database %s, %d blobs (%s)\n",
-		from, file, byteSize(info.DatabaseBytes), info.Blobs, byteSize(info.BlobBytes))
+	fmt.Fprintf(stdout, "backup of %s written to %s and verified: %s\n", from, file, what)
 	return nil
+}
+
+// backupSource streams a backup from the server at addr, or from the data
+// directory if no server listens there; from names which.
+func backupSource(addr, data string) (src io.ReadCloser, from string, err error) {
+	src, from, err = backupHTTP(addr, data)
+	if err != nil {
+		var ne *net.OpError
+		if !errors.As(err, &ne) || ne.Op != "dial" {
+			return nil, "", err
+		}
+		// No server runs: read the data directory.
+		return backupDir(data)
+	}
+	return src, from, nil
 }
 
 // backupHTTP asks the server at addr for a backup, with the admin secret
@@ -496,7 +532,7 @@ func backupDir(data string) (io.ReadCloser, string, error) {
 }
 
 func restore(args []string, stdout, stderr io.Writer) int {
-	f := newFlags("restore", "restore [flags] FILE", stderr)
+	f := newFlags("restore", "restore [flags] FILE (- for stdin)", stderr)
 	data := f.str("data", "./data", "data directory to restore into: must not exist or be empty, unless --force")
 	force := f.Bool("force", false, "replace a data directory that is not empty: it is moved aside to DATA.before-restore-<time>, not deleted (not an environment variable)")
 	if ok, code := f.parse(args, stderr); !ok {
@@ -518,11 +554,17 @@ func restore(args []string, stdout, stderr io.Writer) int {
 }
 
 func restoreMain(data, file string, force bool, stdout, stderr io.Writer) error {
-	in, err := os.Open(file)
-	if err != nil {
-		return err
+	var in io.Reader = stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	} else if isTerminal(stdin) {
+		return errors.New("stdin is a terminal: redirect it (zkvault restore - < FILE, or from a pipe) or name a file")
 	}
-	defer in.Close()
 	bar := newProgress(stderr, "restore")
 	info, err := boltstore.Restore(in, data, &boltstore.RestoreOptions{Replace: force, Progress: bar.update})
 	bar.done()
@@ -536,6 +578,10 @@ func restoreMain(data, file string, force bool, stdout, stderr io.Writer) error 
 	if info.Legacy {
 		what = fmt.Sprintf("database %s (a database-only backup that references no blob)", byteSize(info.DatabaseBytes))
 	}
-	fmt.Fprintf(stdout, "restored %s into %s: %s, verified; the first serve makes a new admin secret and session key\n", file, data, what)
+	name := file
+	if file == "-" {
+		name = "stdin"
+	}
+	fmt.Fprintf(stdout, "restored %s into %s: %s, verified; the first serve makes a new admin secret and session key\n", name, data, what)
 	return nil
 }
