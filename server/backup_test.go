@@ -33,6 +33,19 @@ func randomBytes(seed uint64, n int) []byte {
 // is replaced or deleted (each acknowledged) still holds every blob as of
 // its snapshot, byte for byte; the files go once it is done. While it
 // streams it holds one of --max-streams. The admin secret is in no log.
+// startBackup asks for GET /api/v1/backup as the admin and returns the
+// response with its body unread (the server streams it).
+func startBackup(t *testing.T, a *authEnv) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", a.url+"/api/v1/backup", nil)
+	req.Header.Set("Authorization", "Bearer "+a.admin)
+	res, err := a.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 func TestBackupEndpoint(t *testing.T) {
 	a := newAuthEnv(t, func(_ *service.Config, h *server.Config) { h.MaxStreams = 1 })
 	a.must(201, "POST", "/api/v1/spaces", a.admin, api.Space{ID: "s", Kind: api.KindVault})
@@ -42,12 +55,7 @@ func TestBackupEndpoint(t *testing.T) {
 		want[id] = randomBytes(uint64(i), 4<<20+i) // more than socket buffers hold: the server blocks
 		a.must(201, "PUT", "/api/v1/spaces/s/blobs/"+id, a.admin, want[id])
 	}
-	req, _ := http.NewRequest("GET", a.url+"/api/v1/backup", nil)
-	req.Header.Set("Authorization", "Bearer "+a.admin)
-	res, err := a.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := startBackup(t, a)
 	defer res.Body.Close()
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/x-tar" {
 		t.Fatalf("backup: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
@@ -136,12 +144,7 @@ func TestBackupStalledClient(t *testing.T) {
 	for i := range 12 {
 		a.must(201, "PUT", fmt.Sprintf("/api/v1/spaces/s/blobs/f%d", i), a.admin, randomBytes(uint64(i), 4<<20))
 	}
-	req, _ := http.NewRequest("GET", a.url+"/api/v1/backup", nil)
-	req.Header.Set("Authorization", "Bearer "+a.admin)
-	res, err := a.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := startBackup(t, a)
 	defer res.Body.Close()
 	a.must(204, "DELETE", "/api/v1/spaces/s/blobs/f0", a.admin, nil)
 	if n := a.store.HeldRemovals(); n != 1 {

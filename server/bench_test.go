@@ -27,7 +27,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -51,48 +50,14 @@ import (
 
 	"github.com/zkvault/zkvault/api"
 	"github.com/zkvault/zkvault/server"
+	"github.com/zkvault/zkvault/server/internal/benchdata"
 	"github.com/zkvault/zkvault/server/service"
 	"github.com/zkvault/zkvault/server/store"
 	"github.com/zkvault/zkvault/server/store/boltstore"
 	"github.com/zkvault/zkvault/server/store/kvstore"
 )
 
-const benchBatch = 500
-
-var benchSchema = api.Schema{
-	Collection: "messages",
-	Fields: map[string]api.Field{
-		"text":        {Type: api.TypeString, Encrypted: true},
-		"senderPhone": {Type: api.TypeString, Encrypted: true},
-		"chatId":      {Type: api.TypeString, Filter: true},
-		"timestamp":   {Type: api.TypeTime},
-	},
-	Indexes:   map[string]api.Index{"senderPhoneIndex": {Fields: []string{"senderPhone"}, Normalizer: api.NormPhone, Bits: 32}},
-	TimeField: "timestamp",
-}
-
-// benchRecord is a record of about size bytes of JSON.
-func benchRecord(i int, size int) api.Record {
-	pad := size - 260
-	if pad < 29 {
-		pad = 29
-	}
-	raw := make([]byte, pad*3/4)
-	rand.Read(raw)
-	text := base64.RawURLEncoding.EncodeToString(raw)
-	ph := make([]byte, 32)
-	rand.Read(ph)
-	return api.Record{
-		ID: fmt.Sprintf("msg-%010d", i),
-		Fields: map[string]json.RawMessage{
-			"text":        json.RawMessage(`"enc:v2:1:` + text + `"`),
-			"senderPhone": json.RawMessage(`"enc:v2:1:` + base64.RawURLEncoding.EncodeToString(ph) + `"`),
-			"chatId":      json.RawMessage(fmt.Sprintf(`"chat-%d"`, i%50)),
-			"timestamp":   json.RawMessage(strconv.Itoa(1700000000000 + i*1000)),
-		},
-		Index: map[string][]string{"senderPhoneIndex": {fmt.Sprintf("%08x", mrand.Uint32())}},
-	}
-}
+const benchBatch = benchdata.Batch
 
 type benchServer struct {
 	url, admin string
@@ -139,20 +104,9 @@ func (s *benchServer) post(b *testing.B, path string, body []byte) []byte {
 
 func (s *benchServer) createSpace(b *testing.B) {
 	sp := api.Space{ID: "bench", Kind: api.KindVault, Encrypted: true, SecretVersion: 1,
-		Envelopes: []api.Envelope{passphraseEnvelope(1)}, Schemas: []api.Schema{benchSchema}}
+		Envelopes: []api.Envelope{passphraseEnvelope(1)}, Schemas: []api.Schema{benchdata.Schema}}
 	body, _ := json.Marshal(sp)
 	s.post(b, "/api/v1/spaces", body)
-}
-
-// batchBody returns a batch request of benchBatch 1 KiB records starting at
-// id first, and the records' canonical bytes.
-func batchBody(first int) ([]byte, []api.Record) {
-	recs := make([]api.Record, benchBatch)
-	for i := range recs {
-		recs[i] = benchRecord(first+i, 1024)
-	}
-	body, _ := json.Marshal(map[string]any{"records": recs})
-	return body, recs
 }
 
 // benchInFlight is the number of batches BenchmarkIngestHTTP keeps in
@@ -212,7 +166,7 @@ func BenchmarkIngestHTTP(b *testing.B) {
 		b.StopTimer()
 		bodies := make([][]byte, min(benchChunk, b.N-n/benchBatch))
 		for j := range bodies {
-			bodies[j], _ = batchBody(n + j*benchBatch)
+			bodies[j], _ = benchdata.Body(n + j*benchBatch)
 		}
 		b.SetBytes(int64(len(bodies[0])))
 		c0 := cpuTime()
@@ -291,7 +245,7 @@ func benchBoltRaw(b *testing.B, indexed bool) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		body, recs := batchBody(i * benchBatch)
+		body, recs := benchdata.Body(i * benchBatch)
 		b.SetBytes(int64(len(body)))
 		vals := make([][]byte, len(recs))
 		for j := range recs {
@@ -354,7 +308,7 @@ func lookupDB(b *testing.B, n int) (string, []string) {
 	for first := 0; first < n; first += chunk {
 		writes := make([]store.RecordWrite, 0, chunk)
 		for i := first; i < min(first+chunk, n); i++ {
-			r := benchRecord(i, 300)
+			r := benchdata.Record(i, 300)
 			data, _ := json.Marshal(r)
 			v := r.Index["senderPhoneIndex"][0]
 			if len(values) < cap(values) && mrand.IntN(max(1, n/cap(values))) == 0 {
@@ -403,7 +357,7 @@ func BenchmarkIndexLookup(b *testing.B) {
 			for r := 0; r < tc.runs; r++ {
 				writes := make([]store.RecordWrite, 0, 100)
 				for i := 0; i < cap(writes); i++ {
-					rec := benchRecord(tc.n+r*cap(writes)+i, 300)
+					rec := benchdata.Record(tc.n+r*cap(writes)+i, 300)
 					data, _ := json.Marshal(rec)
 					writes = append(writes, store.RecordWrite{ID: rec.ID, Data: data,
 						Index: []store.IndexEntry{{Name: "senderPhoneIndex", Value: values[mrand.IntN(len(values))]}}})

@@ -4,14 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
-	"fmt"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/zkvault/zkvault/api"
+	"github.com/zkvault/zkvault/server/internal/benchdata"
 	"github.com/zkvault/zkvault/server/service"
 	"github.com/zkvault/zkvault/server/store/memstore"
 )
@@ -23,36 +21,10 @@ import (
 // new records; the store is replaced, clock stopped, every 32 batches).
 // server.BenchmarkIngestHTTP measures the same work with HTTP and bbolt.
 func BenchmarkUpsertBatch(b *testing.B) {
-	schema := api.Schema{
-		Collection: "messages",
-		Fields: map[string]api.Field{
-			"text":        {Type: api.TypeString, Encrypted: true},
-			"senderPhone": {Type: api.TypeString, Encrypted: true},
-			"chatId":      {Type: api.TypeString, Filter: true},
-			"timestamp":   {Type: api.TypeTime},
-		},
-		Indexes:   map[string]api.Index{"senderPhoneIndex": {Fields: []string{"senderPhone"}, Normalizer: api.NormPhone, Bits: 32}},
-		TimeField: "timestamp",
-	}
-	const batch, bodies = 500, 32
-	enc := func(n int) string {
-		raw := make([]byte, n)
-		rand.Read(raw)
-		return `"enc:v2:1:` + base64.RawURLEncoding.EncodeToString(raw) + `"`
-	}
+	const batch, bodies = benchdata.Batch, 32
 	var body [bodies][]byte
 	for k := range body {
-		recs := make([]api.Record, batch)
-		for i := range recs {
-			n := k*batch + i
-			recs[i] = api.Record{ID: fmt.Sprintf("msg-%010d", n), Fields: map[string]json.RawMessage{
-				"text":        json.RawMessage(enc(573)),
-				"senderPhone": json.RawMessage(enc(32)),
-				"chatId":      json.RawMessage(fmt.Sprintf(`"chat-%d"`, n%50)),
-				"timestamp":   json.RawMessage(strconv.Itoa(1700000000000 + n*1000)),
-			}, Index: map[string][]string{"senderPhoneIndex": {fmt.Sprintf("%08x", n*2654435761%(1<<32))}}}
-		}
-		body[k], _ = json.Marshal(map[string]any{"records": recs})
+		body[k], _ = benchdata.Body(k * batch)
 	}
 	ctx := context.Background()
 	admin := service.Caller{Admin: true}
@@ -66,7 +38,7 @@ func BenchmarkUpsertBatch(b *testing.B) {
 			b.Fatal(err)
 		}
 		sp := api.Space{ID: "bench", Kind: api.KindVault, Encrypted: true, SecretVersion: 1,
-			Envelopes: []api.Envelope{{Kind: api.RecipientPassphrase, SecretVersion: 1, Data: envelopeData()}}, Schemas: []api.Schema{schema}}
+			Envelopes: []api.Envelope{{Kind: api.RecipientPassphrase, SecretVersion: 1, Data: envelopeData()}}, Schemas: []api.Schema{benchdata.Schema}}
 		if _, err := s.CreateSpace(ctx, admin, sp); err != nil {
 			b.Fatal(err)
 		}

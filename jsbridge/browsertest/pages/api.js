@@ -148,12 +148,13 @@ publish({
       const before = await state();
       // No chunk is taken back: each fails in the worker, and only the page's
       // fallback can open it.
-      fc.loseWorkerKeysForTesting(true);
+      fc.loseWorkerKeysForTesting();
+      fc.keepChunksForTesting(true);
       let out;
       try {
         out = await space.openFields(batch);
       } finally {
-        fc.loseWorkerKeysForTesting(false);
+        fc.keepChunksForTesting(false);
       }
       const mid = await state(true);
       const again = await space.openFields(batch);

@@ -539,13 +539,19 @@ export async function fieldWorkerStateForTesting(ask = false) {
 
 /**
  * For tests: makes the worker drop its keys without telling this side (the worker's
- * jobs then fail, and the page must open their chunks itself); with keepChunks, this
- * thread takes back no chunk until told otherwise.
- * @param {boolean} [keepChunks]
+ * jobs then fail, and the page must open their chunks itself).
  */
-export function loseWorkerKeysForTesting(keepChunks = false) {
-  split.keepChunks = keepChunks;
-  if (keepChunks) worker?.loseKeys();
+export function loseWorkerKeysForTesting() {
+  worker?.loseKeys();
+}
+
+/**
+ * For tests: with true, this thread takes back no chunk (each chunk's fate is the
+ * worker's); false undoes it.
+ * @param {boolean} on
+ */
+export function keepChunksForTesting(on) {
+  split.keepChunks = on;
 }
 
 /**

@@ -118,18 +118,7 @@ func checkRestored(t *testing.T, dir string, blobs map[string][]byte) {
 			t.Fatalf("record %d: %s %v", i, d, err)
 		}
 	}
-	for k, want := range blobs {
-		sp, id := splitID(k)
-		m, rc, err := st.OpenBlob(ctx, sp, id)
-		if err != nil {
-			t.Fatalf("blob %s: %v", k, err)
-		}
-		got, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil || !bytes.Equal(got, want) || m.Size != int64(len(want)) {
-			t.Fatalf("blob %s: %d bytes %v, want %d", k, len(got), err, len(want))
-		}
-	}
+	checkBlobs(t, st, blobs)
 	if n := blobFiles(t, dir); n != len(blobs) {
 		t.Fatalf("%d blob files, want %d", n, len(blobs))
 	}
@@ -610,16 +599,22 @@ func checkRestoredLive(t *testing.T, dir string, blobs map[string][]byte) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	checkBlobs(t, st, blobs)
+}
+
+// checkBlobs checks that st serves each of blobs byte for byte, with its size.
+func checkBlobs(t *testing.T, st *boltstore.Store, blobs map[string][]byte) {
+	t.Helper()
 	for k, want := range blobs {
 		sp, id := splitID(k)
-		_, rc, err := st.OpenBlob(ctx, sp, id)
+		m, rc, err := st.OpenBlob(ctx, sp, id)
 		if err != nil {
 			t.Fatalf("blob %s: %v", k, err)
 		}
-		got, _ := io.ReadAll(rc)
+		got, err := io.ReadAll(rc)
 		rc.Close()
-		if !bytes.Equal(got, want) {
-			t.Fatalf("blob %s changed", k)
+		if err != nil || !bytes.Equal(got, want) || m.Size != int64(len(want)) {
+			t.Fatalf("blob %s: %d bytes %v, want %d", k, len(got), err, len(want))
 		}
 	}
 }
