@@ -101,6 +101,7 @@ func exported() map[string]handler {
 		"sealFields":        sealFields,
 		"openFields":        openFields,
 		"spaceFieldKey":     spaceFieldKey,
+		"spaceFieldKeyInto": spaceFieldKeyInto,
 		"sealRecords":       sealRecords,
 		"openRecords":       openRecords,
 		"indexValues":       indexValues,

@@ -16,6 +16,7 @@ import (
 	"github.com/hack-pad/safejs"
 	"github.com/zkvault/zkvault/api"
 	zkvault "github.com/zkvault/zkvault/wasm"
+	"github.com/zkvault/zkvault/wasm/prim"
 )
 
 // spaceHandle is an unlocked space. Releasing it forgets the space.
@@ -473,6 +474,39 @@ func spaceFieldKey(ctx context.Context, args []safejs.Value) (any, error) {
 		return nil, err
 	}
 	return aeadCryptoKey(ctx, a)
+}
+
+// spaceFieldKeyInto(h, kid, dst) → true: writes the field key of secret
+// version kid into dst, a Uint8Array of 32 bytes, for the JS package's AES-GCM
+// module, which copies it into its own memory, expands it there and zeroes
+// dst (js/src/gcm.js, docs/spec 10.5.2). A version not in the keyring is
+// unknown_key_version.
+func spaceFieldKeyInto(ctx context.Context, args []safejs.Value) (any, error) {
+	sh, _, err := argHandle[*spaceHandle](args, 0, "space")
+	if err != nil {
+		return nil, err
+	}
+	kid, err := argString(args, 1, "key id")
+	if err != nil {
+		return nil, err
+	}
+	v, ok := api.ParseKeyVersion(kid)
+	if !ok {
+		return nil, invalid("key id must be a decimal 1…4294967295 without leading zeros")
+	}
+	dst := arg(args, 2)
+	if n, err := dst.Length(); !isUint8Array(dst) || err != nil || n != prim.AESKeySize {
+		return nil, invalid("destination must be a Uint8Array of %d bytes", prim.AESKeySize)
+	}
+	key := make([]byte, prim.AESKeySize)
+	defer clear(key)
+	if err := sh.s.FieldKeyInto(ctx, v, key); err != nil {
+		return nil, err
+	}
+	if _, err := safejs.CopyBytesToJS(dst, key); err != nil {
+		return nil, err
+	}
+	return true, nil
 }
 
 // schemaArg reads a schema: a shipped collection name, or an api.Schema as

@@ -3,7 +3,10 @@ package zkvault
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -131,4 +134,65 @@ func sealRaw(t *testing.T, s *Space, v uint32, ref FieldRef, inner []byte) strin
 		t.Fatal(err)
 	}
 	return FieldPrefix + sv.kid + ":" + base64.RawURLEncoding.EncodeToString(append(nonce, sealed...))
+}
+
+// TestFieldKeyInto opens fields of two versions with the standard library's
+// AES-GCM under the key bytes FieldKeyInto gives (section 3.1: associated
+// data, nonce, padding), as the bridge's AES-GCM module does, and checks its
+// refusals: a version not in the keyring, version 0, a destination of the
+// wrong size.
+func TestFieldKeyInto(t *testing.T) {
+	ctx := context.Background()
+	s := testSpace(t, "vault-fieldkey")
+	ref := FieldRef{"c", "r-1", "f"}
+	var cts []string
+	for v := 1; v <= 2; v++ {
+		ct, err := s.SealField(ctx, ref, []byte(fmt.Sprintf("value %d", v)), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cts = append(cts, ct)
+		if v == 1 {
+			if _, err := s.Rotate(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, ct := range cts {
+		v := uint32(i + 1)
+		key := make([]byte, 32)
+		if err := s.FieldKeyInto(ctx, v, key); err != nil {
+			t.Fatal(err)
+		}
+		block, err := aes.NewCipher(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gcm, err := cipher.NewGCM(block)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kid := fmt.Sprint(v)
+		body, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(ct, "enc:v2:"+kid+":"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inner, err := gcm.Open(nil, body[:12], body[12:], fieldAAD(s.ID(), ref, kid))
+		if err != nil {
+			t.Fatalf("version %d: the key does not open its field: %v", v, err)
+		}
+		val, ok := unpad(inner)
+		if !ok || string(val) != fmt.Sprintf("value %d", v) {
+			t.Fatalf("version %d: opened %q", v, inner)
+		}
+	}
+	if err := s.FieldKeyInto(ctx, 3, make([]byte, 32)); !errors.Is(err, ErrUnknownKeyVersion) {
+		t.Fatalf("version 3: %v, want ErrUnknownKeyVersion", err)
+	}
+	if err := s.FieldKeyInto(ctx, 0, make([]byte, 32)); !errors.Is(err, ErrUnknownKeyVersion) {
+		t.Fatalf("version 0: %v, want ErrUnknownKeyVersion", err)
+	}
+	if err := s.FieldKeyInto(ctx, 1, make([]byte, 16)); err == nil {
+		t.Fatal("a 16-byte destination was accepted")
+	}
 }

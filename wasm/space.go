@@ -286,6 +286,32 @@ func (s *Space) FieldAEAD(ctx context.Context, v uint32) (prim.AEAD, error) {
 	return s.fieldAEAD(ctx, sv)
 }
 
+// FieldKeyInto writes the field key of secret version v (1…) into dst, which
+// must be 32 bytes: for the JavaScript bridge, whose AES-GCM module opens field
+// batches on the page (docs/spec 10.5.2) and keeps the expanded key in its own
+// memory. A version not in the keyring is ErrUnknownKeyVersion.
+func (s *Space) FieldKeyInto(ctx context.Context, v uint32, dst []byte) error {
+	if len(dst) != prim.AESKeySize {
+		return fmt.Errorf("zkvault: field key destination is %d bytes, not %d", len(dst), prim.AESKeySize)
+	}
+	if v == 0 {
+		return fmt.Errorf("%w: version 0", ErrUnknownKeyVersion)
+	}
+	sv, err := s.version(v)
+	if err != nil {
+		return err
+	}
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	key, err := s.p.HKDF(ctx, sv.secret, nil, tuple.Strings(LabelField, s.id), prim.AESKeySize)
+	if err != nil {
+		return err
+	}
+	copy(dst, key)
+	clear(key)
+	return nil
+}
+
 // indexMAC returns the blind-index MAC of (collection, index) under version
 // sv, deriving it on first use.
 func (s *Space) indexMAC(ctx context.Context, sv *secretVersion, collection, index string) (prim.MAC, error) {

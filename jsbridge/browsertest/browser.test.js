@@ -7,9 +7,10 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 
 import { writeFile } from "node:fs/promises";
@@ -292,7 +293,12 @@ test("field batches: the worker opens a share, every item as when opened alone, 
   assert.equal(r.running, true, "the field worker started");
   assert.ok(r.batches >= 3, `the worker took ${r.batches} of 6 batches, 3 of them with a fixed share`);
   assert.equal(r.keysInUse, 1);
+  assert.equal(r.gcmKeysInUse, 1, "the worker's AES-GCM module holds the space's field key");
+  assert.equal(r.pageGCMKeysInUse, 1, "the page's AES-GCM module holds the space's field key");
+  assert.ok(r.workerGCMItems > 0, "the worker opened nothing with its AES-GCM module");
   assert.equal(r.afterForget, 0, "forget() left keys in the worker");
+  assert.equal(r.gcmAfterForget, 0, "forget() left field keys in the worker's AES-GCM module");
+  assert.equal(r.pageGCMAfterForget, 0, "forget() left field keys in the page's AES-GCM module");
   assert.equal(r.afterSecondForget, 0);
   assert.equal(r.otherOk, true);
   assert.equal(r.otherUsedWorker, true, JSON.stringify(r.debug));
@@ -312,10 +318,10 @@ test("field batches: when the worker fails its jobs the page opens them, and the
   await noViolations(page);
 });
 
-test("every item of Go's enc:v2 corpus opens in Chromium as Go opened it, with and without the field worker", TIMEOUT, async () => {
+test("every item of Go's enc:v2 corpus opens in Chromium as Go opened it, with and without the field worker, with the AES-GCM modules and with WebCrypto", TIMEOUT, async () => {
   const page = await open("/pages/api.html");
   const r = await step(page, "fieldCorpus", await fieldCorpus());
-  for (const run of [r.withWorker, r.mostlyWorker, r.alone]) {
+  for (const run of [r.withWorker, r.mostlyWorker, r.alone, r.webcrypto]) {
     assert.deepEqual(run.mismatches, [], `${run.mismatchCount} mismatches`);
     assert.ok(run.items > 150, `${run.items} items`);
     for (const k of ["ok", "parse", "unknown_key_version", "incorrect_key"]) assert.ok(run.outcomes[k] >= 3, JSON.stringify(run.outcomes));
@@ -323,7 +329,28 @@ test("every item of Go's enc:v2 corpus opens in Chromium as Go opened it, with a
   assert.ok(r.workerBatches >= 3, `the worker took ${r.workerBatches} batches`);
   assert.equal(r.aloneBatches, 0, "the worker took a batch while disabled");
   assert.equal(r.keysLeft, 0, "the corpus space's keys stayed in the worker after forget()");
+  assert.equal(r.gcmKeysLeft, 0, "the corpus space's field keys stayed in the worker's AES-GCM module");
+  // Each implementation took part: the AES-GCM modules of both threads, then WebCrypto
+  // on both.
+  for (const k of ["pageGCM", "workerGCM", "pageWebCrypto", "workerWebCrypto"]) assert.ok(r.paths[k] > 0, JSON.stringify(r.paths));
+  assert.equal(r.paths.gcmWhileOff, 0, JSON.stringify(r.paths));
   assert.equal(r.setFromBase64, true, "Chromium has setFromBase64: the fast decoder is the one tested here");
+  await noViolations(page);
+});
+
+test("the AES-GCM module in Chromium, both builds: Wycheproof, WebCrypto's results, flipped bits, key contexts", TIMEOUT, async (t) => {
+  const page = await open("/pages/api.html");
+  const dir = process.env.ZKVAULT_WYCHEPROOF;
+  const wycheproof = dir ? JSON.parse(readFileSync(resolve(dir, "aes_gcm_test.json"), "utf8")) : null;
+  if (!dir) t.diagnostic("ZKVAULT_WYCHEPROOF not set: Wycheproof vectors not run (.ci/run sets it)");
+  const r = await step(page, "gcm", wycheproof);
+  assert.ok(r.relaxed, "Chromium runs the relaxed-SIMD build");
+  assert.ok(r.plain, "Chromium runs the plain build");
+  for (const build of ["relaxed", "plain"]) {
+    if (wycheproof) assert.deepEqual(r[build].wycheproof, [], `${build}: Wycheproof`);
+    assert.deepEqual(r[build].random, [], `${build}: random messages`);
+    assert.deepEqual(r[build].contexts, [], `${build}: key contexts`);
+  }
   await noViolations(page);
 });
 

@@ -12,7 +12,7 @@
 //                       module built by the suite from ./jsbridge instead
 //   /embed/...          an app directory (appDir), e.g. examples/embed with the
 //                       package installed in its node_modules
-//   /pkg/test/kit.js    the shared test kit (jsbridge/js/test/kit.js, blobkit.js, fieldkit.js)
+//   /pkg/test/kit.js    the shared test kit (jsbridge/js/test/kit.js, blobkit.js, fieldkit.js, gcmkit.js)
 //   /fixture/...        the readiness fixture (zkvault.wasm, wasm_exec.js)
 //   /fixture-octet/...  the same, with the wrong MIME type for .wasm
 //   /pages/...          the test pages (pages/)
@@ -60,7 +60,7 @@ export async function serve({ fixtureDir, readmeExamples, wasmDir, appDir }) {
   async function resolve(path) {
     let m;
     if (wasmDir && (m = path.match(/^\/pkg\/(zkvault\.wasm|wasm_exec\.js)$/))) return { file: join(wasmDir, m[1]) };
-    if ((m = path.match(/^\/pkg\/test\/(kit|blobkit|fieldkit)\.js$/))) return { file: join(packageDir, "test", `${m[1]}.js`) };
+    if ((m = path.match(/^\/pkg\/test\/(kit|blobkit|fieldkit|gcmkit)\.js$/))) return { file: join(packageDir, "test", `${m[1]}.js`) };
     if (appDir && (m = path.match(/^\/embed\/(.*)$/))) {
       const file = under(appDir, m[1] === "" ? "index.html" : m[1]);
       return file && { file };

@@ -5,6 +5,7 @@ import { ExpiringSession, load, Passphrase, RememberedDevice, userKeyName } from
 import { readAll, runVectors, sealForNative, WEAK_PBKDF2 } from "/pkg/test/kit.js";
 import { blobBackpressure, blobDamageCases, blobRoundTrips } from "/pkg/test/blobkit.js";
 import { checkFieldCorpus } from "/pkg/test/fieldkit.js";
+import { checkGCMContexts, checkGCMRandom, checkGCMWycheproof } from "/pkg/test/gcmkit.js";
 import { publish } from "/pages/common.js";
 
 const zk = await load();
@@ -61,8 +62,58 @@ publish({
     } finally {
       fc.disableWorkerForTesting(false);
     }
-    const after = (await fc.fieldWorkerStateForTesting(true));
-    return { withWorker, mostlyWorker, alone, workerBatches, aloneBatches: after.batches - before - workerBatches, keysLeft: after.keys, setFromBase64: typeof Uint8Array.prototype.setFromBase64 === "function" };
+    const after = await fc.fieldWorkerStateForTesting(true);
+    // Those runs opened with the AES-GCM modules; now with WebCrypto, on both threads.
+    const pageGCM = fc.fieldPathsForTesting();
+    const workerGCM = after.paths;
+    fc.disableGCMForTesting(true);
+    fc.pinWorkerShareForTesting(0.5);
+    let webcrypto;
+    try {
+      webcrypto = await checkFieldCorpus(zk, corpus, { seed: 13 });
+    } finally {
+      fc.pinWorkerShareForTesting(null);
+      fc.disableGCMForTesting(false);
+    }
+    const last = await fc.fieldWorkerStateForTesting(true);
+    const pageLast = fc.fieldPathsForTesting();
+    return {
+      withWorker,
+      mostlyWorker,
+      alone,
+      webcrypto,
+      workerBatches,
+      aloneBatches: after.batches - before - workerBatches,
+      keysLeft: last.keys,
+      gcmKeysLeft: last.gcmKeys,
+      paths: {
+        pageGCM: pageGCM.gcm,
+        workerGCM: workerGCM.gcm,
+        pageWebCrypto: pageLast.webcrypto - pageGCM.webcrypto,
+        workerWebCrypto: last.paths.webcrypto - workerGCM.webcrypto,
+        gcmWhileOff: pageLast.gcm - pageGCM.gcm + last.paths.gcm - workerGCM.gcm,
+      },
+      setFromBase64: typeof Uint8Array.prototype.setFromBase64 === "function",
+    };
+  },
+
+  // The AES-GCM module's own checks (test/gcmkit.js) on both of its builds.
+  async gcm(wycheproof) {
+    const { instantiateGCM } = await import("/pkg/src/gcm.js");
+    const out = {};
+    for (const build of ["relaxed", "plain"]) {
+      const g = await instantiateGCM(build);
+      if (!g) {
+        out[build] = null;
+        continue;
+      }
+      out[build] = {
+        wycheproof: wycheproof ? checkGCMWycheproof(g, wycheproof) : null,
+        random: await checkGCMRandom(g),
+        contexts: await checkGCMContexts(await instantiateGCM(build)),
+      };
+    }
+    return out;
   },
 
   // A field batch of ≥ 64 items is shared between Go, this thread's WebCrypto and the
@@ -104,8 +155,11 @@ publish({
     }
     fc.pinWorkerShareForTesting(0.5);
     const used = (await state(true));
+    const { loadedGCM } = await import("/pkg/src/gcm.js");
+    const pageKeysInUse = loadedGCM().keys;
     await space.forget();
-    const afterForget = (await state(true)).keys;
+    const forgotten = await state(true);
+    const afterForget = forgotten.keys;
     // A space still open sends its key again with its next batch.
     const sealed2 = await other.sealFields(items);
     const out2 = await other.openFields(items.map(({ value, pad, ...r }, i) => ({ ...r, ciphertext: sealed2[i].ciphertext })));
@@ -116,7 +170,12 @@ publish({
       running: used.running,
       batches: used.batches - before,
       keysInUse: used.keys,
+      gcmKeysInUse: used.gcmKeys,
+      pageGCMKeysInUse: pageKeysInUse,
       afterForget,
+      gcmAfterForget: forgotten.gcmKeys,
+      pageGCMAfterForget: loadedGCM().keys,
+      workerGCMItems: used.paths.gcm,
       afterSecondForget: (await state(true)).keys,
       otherOk: out2.length === n && Array.from(out2).every((r, i) => r?.text === items[i].value),
       otherUsedWorker: again.batches > used.batches && again.keys === 1,

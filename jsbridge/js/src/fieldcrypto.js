@@ -15,7 +15,8 @@
 // makes it drop them all. Outside a page (Node, Cloudflare Workers, a worker), or
 // where the worker fails to start or fails later, everything runs on this thread.
 
-import { CODES, decryptPrepared, giveBuffer, prepareFields, releaseArenas, takeBuffer } from "./fieldopen.js";
+import { CODES, decryptPrepared, decryptPreparedGCM, giveBuffer, prepareFields, releaseArenas, takeBuffer } from "./fieldopen.js";
+import { loadedGCM } from "./gcm.js";
 
 /** Smallest tail worth a round trip to the worker. */
 const WORKER_MIN = 32;
@@ -79,9 +80,12 @@ function failed(code, message, errorOf) {
  * @param {string[]} strs
  * @param {Map<string, CryptoKey | null>} keys
  * @param {(code: string, message: string) => Error} errorOf
+ * @param {Map<string, string> | null} [ids] key id → the id of its context in the
+ *   AES-GCM module (gcm.js): where every version this thread opens has one, this
+ *   thread opens its part with the module instead of WebCrypto
  * @returns {Promise<object[]>}
  */
-export async function openFieldBatch(spaceId, strs, keys, errorOf) {
+export async function openFieldBatch(spaceId, strs, keys, errorOf, ids = null) {
   const n = strs.length / 4;
   const out = new Array(n);
   const failTo = (from) => (i, code, message) => {
@@ -92,22 +96,23 @@ export async function openFieldBatch(spaceId, strs, keys, errorOf) {
   const h = k < WORKER_MIN || n - k < 1 ? n : n - k;
   const t0 = now();
   if (h === n) {
-    await decryptInto(prepareFields(spaceId, strs, 0, n, keys, failTo(0)), keys, 0, out, errorOf);
+    await decryptInto(prepareFields(spaceId, strs, 0, n, keys, failTo(0)), keys, 0, out, errorOf, ids);
     if (n >= 2 * WORKER_MIN) mode.record(false, (now() - t0) / n);
     return out;
   }
 
-  // The tail (items h…n−1) goes to the worker in chunks of strings that it opens in
-  // order while this thread opens the head. Then this thread takes back, from the end,
-  // every chunk the worker has not started (a worker that gets less of the machine
-  // than planned does not hold the batch up).
+  // The tail (items h…n−1) is checked and decoded here and goes to the worker in
+  // chunks (their buffers transferred) that it opens in order while this thread opens
+  // the head. Then this thread takes back, from the end, every chunk the worker has
+  // not started (a worker that gets less of the machine than planned does not hold
+  // the batch up), and opens it again from its strings.
   const size = Math.max(WORKER_MIN, Math.ceil((n - h) / CHUNKS));
   const chunks = [];
   for (let a = h; a < n; a += size) {
     const b = Math.min(n, a + size);
     const c = { from: a, to: b, done: false, started: false, req: 0, job: null };
-    const again = () => decryptInto(prepareFields(spaceId, strs, a, b, keys, failTo(a)), keys, a, out, errorOf);
-    const { req, result } = w.open(spaceId, strs.slice(4 * a, 4 * b), keys, () => (c.started = true));
+    const again = () => decryptInto(prepareFields(spaceId, strs, a, b, keys, failTo(a)), keys, a, out, errorOf, ids);
+    const { req, result } = w.open(prepareFields(spaceId, strs, a, b, keys, failTo(a)), keys, ids, () => (c.started = true));
     c.req = req;
     c.again = again;
     c.job = result.then(
@@ -129,7 +134,7 @@ export async function openFieldBatch(spaceId, strs, keys, errorOf) {
     chunks.push(c);
   }
   const t1 = now();
-  await decryptInto(prepareFields(spaceId, strs, 0, h, keys, failTo(0)), keys, 0, out, errorOf);
+  await decryptInto(prepareFields(spaceId, strs, 0, h, keys, failTo(0)), keys, 0, out, errorOf, ids);
   let mine = h;
   for (let i = chunks.length - 1; i >= 0; i--) {
     // Chromium settles decryptions in microtasks: the worker's messages (started,
@@ -264,6 +269,50 @@ async function openPrepared(p, slots, onError) {
   );
   releaseArenas(p); // every decryption has started: WebCrypto has copied its inputs
   await done;
+  const r = textsOf(buf, offs, lens, size);
+  buf.fill(0);
+  giveBuffer(buf.buffer);
+  return r;
+}
+
+/**
+ * openPrepared with the AES-GCM module (gcm.js) instead of WebCrypto, synchronously:
+ * ctxs[slot] is the module's context of each key slot. The values are decrypted
+ * into the module's memory, decoded from there, and zeroed there.
+ * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array}} p
+ * @param {import("./gcm.js").GCM} gcm
+ * @param {number[]} ctxs
+ * @param {(i: number, code: number, message: string) => void} onError
+ * @returns {{text: string, offs: Int32Array, lens: Int32Array, bytes: [number, Uint8Array][]}}
+ */
+function openPreparedGCM(p, gcm, ctxs, onError) {
+  const { n, meta } = p;
+  const offs = new Int32Array(n);
+  const lens = new Int32Array(n).fill(-1);
+  let size = 0;
+  for (let j = 0; j < n; j++) {
+    if (meta[5 * j] < 0) continue;
+    offs[j] = size;
+    size += meta[5 * j + 2] - 28; // nonce and tag
+  }
+  const { mem, out } = decryptPreparedGCM(p, gcm, ctxs, offs, lens, size, onError);
+  const buf = mem.subarray(out, out + size);
+  const r = textsOf(buf, offs, lens, size);
+  buf.fill(0);
+  return r;
+}
+
+/**
+ * The texts of the values in buf (item j's lens[j] bytes at offs[j]; lens[j] −1: it
+ * failed), as openPrepared resolves with them. offs and lens become the places of
+ * the texts in the one string.
+ * @param {Uint8Array} buf
+ * @param {Int32Array} offs
+ * @param {Int32Array} lens
+ * @param {number} size
+ */
+function textsOf(buf, offs, lens, size) {
+  const n = lens.length;
   let text = utf8d.decode(buf);
   // No byte at or above 0x80 decodes to exactly one character that is not U+FFFD
   // (none at all within a sequence, one U+FFFD for an invalid one), and a leading
@@ -285,41 +334,76 @@ async function openPrepared(p, slots, onError) {
     }
     text = texts.join("");
   }
-  buf.fill(0);
-  giveBuffer(buf.buffer);
   return { text, offs, lens, bytes };
 }
 
-/** Opens prepared items on this thread into out from `from` on. */
-async function decryptInto(p, keys, from, out, errorOf) {
-  const r = await openPrepared(
-    p,
-    p.kids.map((kid) => keys.get(kid)),
-    (i, code, message) => {
-      out[from + i] = failed(code, message, errorOf);
-    },
-  );
+/**
+ * Opens prepared items on this thread into out from `from` on: with the AES-GCM
+ * module where it holds the context of every version they need (ids), else with
+ * WebCrypto.
+ */
+async function decryptInto(p, keys, from, out, errorOf, ids) {
+  const r = await openHere(p, keys, ids, (i, code, message) => {
+    out[from + i] = failed(code, message, errorOf);
+  });
   unpack(r, from, out);
 }
 
 /**
- * The worker's side of a batch (fieldworker.js): opens items given as strings, 4 per
- * item (as openFieldBatch gets them), with keys (key id → CryptoKey, or null where
- * the keyring has no such version). Returns openPrepared's result and the failures
- * as [item, code, message].
- * @param {string} spaceId
- * @param {string[]} strs
- * @param {Map<string, CryptoKey | null>} keys
+ * Opens prepared items on this thread: with the AES-GCM module where it holds the
+ * context of every version they need (ids: key id → context id), else with
+ * WebCrypto (keys).
  */
-export async function openStrings(spaceId, strs, keys) {
-  const errs = [];
-  const fail = (i, code, message) => errs.push([i, code, message]);
-  const p = prepareFields(spaceId, strs, 0, strs.length / 4, keys, fail);
-  const r = await openPrepared(
+async function openHere(p, keys, ids, onError) {
+  const gcm = ids && !gcmOff ? loadedGCM() : null;
+  const ctxs = gcm ? p.kids.map((kid) => gcm.context(ids.get(kid))) : null;
+  if (ctxs && !ctxs.includes(undefined)) {
+    paths.gcm += p.n;
+    return openPreparedGCM(p, gcm, ctxs, onError);
+  }
+  paths.webcrypto += p.n;
+  return openPrepared(
     p,
     p.kids.map((kid) => keys.get(kid)),
-    fail,
+    onError,
   );
+}
+
+/** Items this thread opened with the AES-GCM module and with WebCrypto (tests). */
+const paths = { gcm: 0, webcrypto: 0 };
+/** Set by tests: this thread opens with WebCrypto only. */
+let gcmOff = false;
+
+/**
+ * For tests: how many items this thread opened with the AES-GCM module and with
+ * WebCrypto so far.
+ * @returns {{gcm: number, webcrypto: number}}
+ */
+export function fieldPathsForTesting() {
+  return { ...paths };
+}
+
+/**
+ * For tests: with true, this thread opens its items with WebCrypto, not the AES-GCM
+ * module, and tells the worker to do the same; false undoes it.
+ * @param {boolean} off
+ */
+export function disableGCMForTesting(off) {
+  gcmOff = off;
+}
+
+/**
+ * The worker's side of a batch (fieldworker.js): opens items the page prepared
+ * (prepareFields), with keys (key id → CryptoKey) or, where ids names a context of
+ * the worker's AES-GCM module for every version, with the module. Returns
+ * openPrepared's result and the failures as [item, code, message].
+ * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array, kids: string[]}} p
+ * @param {Map<string, CryptoKey | null>} keys
+ * @param {Map<string, string> | null} [ids]
+ */
+export async function openChunk(p, keys, ids = null) {
+  const errs = [];
+  const r = await openHere(p, keys, ids, (i, code, message) => errs.push([i, code, message]));
   return { ...r, errs };
 }
 
@@ -396,6 +480,8 @@ class FieldWorker {
   batches = 0;
   failed = 0;
   #keys = new WeakMap(); // CryptoKey → the id the worker knows it by
+  /** ids of the field keys posted to the worker's AES-GCM module */
+  #gcmIds = new Set();
   #nextKey = 1;
   #nextReq = 1;
   /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void}>} */
@@ -418,8 +504,10 @@ class FieldWorker {
       const p = this.#waiting.get(m.req);
       if (!p) return;
       this.#waiting.delete(m.req);
-      if (m.error) p.reject(new Error(m.error));
-      else p.resolve(m);
+      if (m.error) {
+        for (const b of m.buffers ?? []) giveBuffer(b);
+        p.reject(new Error(m.error));
+      } else p.resolve(m);
     };
     // A worker that cannot start (blocked by a worker-src CSP, not found) or fails:
     // everything runs on this thread from now on.
@@ -447,20 +535,25 @@ class FieldWorker {
   }
 
   /**
-   * Opens items given as strings (4 per item, as openFieldBatch gets them) in the
-   * worker: each key it lacks is posted first, and it is told which key id is which
-   * key (0: not in the keyring). onStart is called when the worker says it has
-   * started on them. Returns the job's number (for cancel) and its result: a promise
-   * of openStrings' result, or of null if cancel() came first.
-   * @param {string} spaceId
-   * @param {string[]} strs
+   * Opens prepared items (prepareFields: their buffers are transferred, and come
+   * back to this thread's pool with the answer) in the worker: each key it lacks is
+   * posted first, and it is told which key id is which key. onStart is called when
+   * the worker says it has started on them. Returns the job's number (for cancel) and
+   * its result: a promise of openChunk's result, or of null if cancel() came first.
+   * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array, kids: string[]}} p
    * @param {Map<string, CryptoKey | null>} keys
+   * @param {Map<string, string> | null} ids key id → the id of its key in the AES-GCM
+   *   modules (the worker uses those it was given with postKey)
    * @param {() => void} onStart
    * @returns {{req: number, result: Promise<{text: string, lens: Int32Array, errs: [number, number, string][], bytes: [number, Uint8Array][], busy: number, done: number} | null>}}
    */
-  open(spaceId, strs, keys, onStart) {
+  open(p, keys, ids, onStart) {
     const kids = [];
-    for (const [kid, key] of keys) {
+    const gids = [];
+    for (const kid of p.kids) {
+      const key = keys.get(kid);
+      const gid = ids?.get(kid);
+      if (gid !== undefined && this.#gcmIds.has(gid) && !gcmOff) gids.push(kid, gid);
       let id = 0;
       if (key) {
         id = this.#keys.get(key);
@@ -475,18 +568,20 @@ class FieldWorker {
     this.batches++;
     const req = this.#nextReq;
     this.#started.set(req, onStart);
-    // One string and the lengths: a structured clone copies one string at memory
-    // speed, where thousands of strings cost about a µs each.
-    const lens = new Int32Array(strs.length);
-    for (let i = 0; i < strs.length; i++) lens[i] = strs[i].length;
-    const result = this.#ask({ op: "open", spaceId, all: strs.join(""), lens, kids }, [lens.buffer])
+    const { n, meta, raw, aad } = p;
+    const transfer = [...new Set([meta.buffer, raw.buffer, aad.buffer])];
+    const result = this.#ask({ op: "open", n, meta, raw, aad, slots: p.kids, kids, gids }, transfer)
       .then(
-        (m) => (m.cancelled ? null : m),
+        (m) => {
+          for (const b of m.buffers ?? []) giveBuffer(b);
+          return m.cancelled ? null : m;
+        },
         (e) => {
           // The page opens the chunk instead; the keys are posted again with the next
           // one, in case the worker lost them.
           this.failed++;
           this.#keys = new WeakMap();
+          this.#gcmIds.clear();
           throw e;
         },
       )
@@ -501,7 +596,24 @@ class FieldWorker {
 
   forget() {
     this.#keys = new WeakMap();
+    this.#gcmIds.clear();
     this.#w.postMessage({ op: "forget" });
+  }
+
+  /** Whether the worker's AES-GCM module lacks the field key id. */
+  needsKey(id) {
+    return !this.#gcmIds.has(id);
+  }
+
+  /**
+   * Hands the 32 bytes of field key id to the worker's AES-GCM module: bytes' buffer
+   * is transferred (it is detached here), and the worker zeroes it once expanded.
+   * @param {string} id
+   * @param {Uint8Array} bytes
+   */
+  postKey(id, bytes) {
+    this.#w.postMessage({ op: "gcmkey", id, key: bytes }, [bytes.buffer]);
+    this.#gcmIds.add(id);
   }
 
   /** For tests: the worker drops its keys while this side believes it has them. */
@@ -509,10 +621,24 @@ class FieldWorker {
     this.#w.postMessage({ op: "forget" });
   }
 
-  /** @returns {Promise<number>} how many keys the worker holds */
+  /**
+   * The keys the worker holds, and how many items it opened with its AES-GCM module
+   * and with WebCrypto.
+   * @returns {Promise<{keys: number, gcmKeys: number, paths: {gcm: number, webcrypto: number}}>}
+   */
   async keys() {
-    return (await this.#ask({ op: "keys" })).keys;
+    const m = await this.#ask({ op: "keys" });
+    return { keys: m.keys, gcmKeys: m.gcmKeys, paths: m.paths };
   }
+}
+
+/**
+ * The field worker a batch of n items would use (started if need be), for handing it
+ * field keys (needsKey, postKey); null where there is none or n is too small.
+ * @param {number} n
+ */
+export function fieldWorkerFor(n) {
+  return n >= 2 * WORKER_MIN ? fieldWorker() : null;
 }
 
 /**
@@ -525,15 +651,17 @@ export function forgetKeys() {
 
 /**
  * For tests: whether the worker runs and how many batches it was given, and, with
- * ask, how many keys it holds now (asked of the worker itself).
+ * ask, how many keys it holds now (asked of the worker itself): CryptoKeys (keys) and
+ * contexts in its AES-GCM module (gcmKeys), and how many items it opened each way
+ * (paths).
  * @param {boolean} [ask]
- * @returns {Promise<{running: boolean, batches: number, failed: number, keys?: number, share: number, last: object}>}
+ * @returns {Promise<{running: boolean, batches: number, failed: number, keys?: number, gcmKeys?: number, paths?: {gcm: number, webcrypto: number}, share: number, last: object}>}
  */
 export async function fieldWorkerStateForTesting(ask = false) {
   fieldWorker();
   const w = worker;
   const r = { running: !!w?.ready, batches: w?.batches ?? 0, failed: w?.failed ?? 0, share: split.share, last: split.last, cost: [...mode.cost] };
-  if (ask && w?.ready) return { ...r, keys: await w.keys() };
+  if (ask && w?.ready) return { ...r, ...(await w.keys()) };
   return r;
 }
 

@@ -318,7 +318,7 @@ export function prepareFields(spaceId, strs, from, to, keys, onError) {
 // buffer of values is zeroed first. The pool is dropped after a few seconds without
 // use.
 const POOL_MIN = 1 << 16;
-const POOL_MAX = 4;
+const POOL_MAX = 32;
 /** @type {ArrayBuffer[]} */
 const pool = [];
 let poolTimer = null;
@@ -437,4 +437,70 @@ export function decryptPrepared(p, slots, onValue, onError) {
   }
   settle();
   return finished;
+}
+
+/**
+ * Decrypts and unpads the items prepareFields laid out with the AES-GCM module
+ * (gcm.js) on this thread, synchronously: ctxs[slot] is the address of the module's
+ * context for each key slot (p.kids). The values end in the module's memory, item
+ * j's at out + offs[j] with lens[j] its length (the rest of its place, its inner
+ * plaintext's length, zeroed; an item that fails is reported to onError, its place
+ * zeroed, lens[j] left as it is). The nonces, ciphertexts and associated data are
+ * copied into the module's memory first; the arenas are released. Returns out and
+ * the module's memory.
+ * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array}} p
+ * @param {import("./gcm.js").GCM} gcm
+ * @param {number[]} ctxs
+ * @param {Int32Array} offs
+ * @param {Int32Array} lens
+ * @param {number} size the sum of the items' inner plaintext lengths
+ * @param {(i: number, code: number, message: string) => void} onError
+ * @returns {{mem: Uint8Array, out: number}}
+ */
+export function decryptPreparedGCM(p, gcm, ctxs, offs, lens, size, onError) {
+  const { n, meta, raw, aad } = p;
+  const rawAt = gcm.data(raw.length + aad.length + size);
+  const aadAt = rawAt + raw.length;
+  const out = aadAt + aad.length;
+  const mem = gcm.bytes;
+  mem.set(raw, rawAt);
+  mem.set(aad, aadAt);
+  releaseArenas(p);
+  for (let j = 0; j < n; j++) {
+    const m = 5 * j;
+    const slot = meta[m];
+    if (slot < 0) continue;
+    const rp = rawAt + meta[m + 1];
+    const len = meta[m + 2] - NONCE - TAG;
+    const at = out + offs[j];
+    if (!gcm.open(ctxs[slot], rp, rp + NONCE, len, aadAt + meta[m + 3], meta[m + 4], at)) {
+      onError(j, INCORRECT_KEY, message(INCORRECT_KEY)); // the module wrote nothing
+      continue;
+    }
+    // Unpad: strip the trailing zeros, then the 0x80 marker must be there.
+    let e = at + len - 1;
+    while (e >= at && mem[e] === 0) e--;
+    if (e < at || mem[e] !== 0x80 || e - at > MAX_FIELD_VALUE) {
+      mem.fill(0, at, at + len);
+      onError(j, INCORRECT_KEY, message(INCORRECT_KEY));
+      continue;
+    }
+    mem[e] = 0;
+    lens[j] = e - at;
+  }
+  return { mem, out };
+}
+
+/**
+ * Takes buffers out of the pool (the field worker hands a chunk's buffers back to
+ * the page once it has opened it).
+ * @param {ArrayBuffer[]} buffers
+ */
+export function reclaim(buffers) {
+  for (let i = pool.length - 1; i >= 0; i--) {
+    if (buffers.includes(pool[i])) {
+      pool[i] = pool[pool.length - 1];
+      pool.pop();
+    }
+  }
 }

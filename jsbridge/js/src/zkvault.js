@@ -10,7 +10,8 @@
 //   const env = await space.envelope(new Passphrase("correct horse battery staple"));
 
 import { BatchArgumentError, packStrings, packUint32, unpackResults } from "./batch.js";
-import { forgetKeys, openFieldBatch } from "./fieldcrypto.js";
+import { fieldWorkerFor, forgetKeys, openFieldBatch } from "./fieldcrypto.js";
+import { loadGCM, loadedGCM } from "./gcm.js";
 import { kidOf } from "./fieldopen.js";
 import { load as loadModule } from "./loader.js";
 import { decryptStream, encryptStream, transform } from "./blob.js";
@@ -154,6 +155,9 @@ function recipientJSON(recipient, principalId) {
   return JSON.stringify(recipientObject(recipient, principalId));
 }
 
+/** Instances of Zkvault made so far on this thread. */
+let instances = 0;
+
 /** The API `load()` resolves with. */
 export class Zkvault {
   #api;
@@ -168,7 +172,17 @@ export class Zkvault {
     this.#registry = new FinalizationRegistry((h) => {
       api.release(h).catch(() => {});
       forgetKeys();
+      loadedGCM()?.forgetPrefix(`${this.#tag}/${h}/`);
     });
+  }
+
+  #tag = ++instances;
+  /**
+   * @internal The prefix of the ids of a space's field keys in the AES-GCM module
+   * (gcm.js), which serves every instance on this thread.
+   */
+  gcmPrefix(handle) {
+    return `${this.#tag}/${handle}/`;
   }
 
   /** The module's API version. */
@@ -344,6 +358,10 @@ class Handle {
     if (this.#handle === 0) throw new ZkvaultError("closed", "zkvault: this object has been closed");
     return this.#handle;
   }
+  /** @internal Whether close() has not been called. */
+  get isOpen() {
+    return this.#handle !== 0;
+  }
   /** Releases the Go object now (a space's secrets are zeroed). */
   async close() {
     if (this.#handle === 0) return;
@@ -414,7 +432,50 @@ export class Space extends Handle {
       strs[4 * i + 3] = str(ciphertext, i);
     }
     const keys = await this.#fieldKeysFor(strs);
-    return openFieldBatch(this.id, strs, keys, (code, message) => new ZkvaultError(code, message));
+    const ids = await this.#fieldContexts(keys, n);
+    return openFieldBatch(this.id, strs, keys, (code, message) => new ZkvaultError(code, message), ids);
+  }
+
+  /**
+   * Hands the field key of each version in keys to the AES-GCM module of this thread
+   * (gcm.js) and, for a batch of n that the field worker may share, to the worker's,
+   * where they lack it: the Go module writes the key's bytes into a buffer here,
+   * which is copied into this thread's module and transferred to the worker, and
+   * zeroed (both modules zero their copies once expanded). Resolves with key id →
+   * the id of its field key in the modules, or null where there is no such module.
+   * @param {Map<string, CryptoKey | null>} keys
+   * @param {number} n
+   */
+  async #fieldContexts(keys, n) {
+    const gcm = await loadGCM();
+    if (!gcm) return null;
+    const w = fieldWorkerFor(n);
+    const prefix = this.zk.gcmPrefix(this.handle);
+    const ids = new Map();
+    for (const [kid, key] of keys) {
+      if (!key) continue;
+      const id = prefix + kid;
+      const here = gcm.context(id) === undefined;
+      const there = w !== null && w.needsKey(id);
+      if (here || there) {
+        const bytes = new Uint8Array(32);
+        try {
+          await this.zk.call("spaceFieldKeyInto", this.handle, kid, bytes);
+          if (there) w.postKey(id, bytes.slice());
+          if (here) gcm.setKey(id, bytes);
+        } finally {
+          bytes.fill(0);
+        }
+      }
+      ids.set(kid, id);
+    }
+    return ids;
+  }
+
+  /** Drops the field keys this space handed over (CryptoKeys, the AES-GCM module's). */
+  #dropFieldKeys() {
+    this.#fieldKeys.clear();
+    if (this.isOpen) loadedGCM()?.forgetPrefix(this.zk.gcmPrefix(this.handle));
   }
 
   /**
@@ -558,13 +619,13 @@ export class Space extends Handle {
   /** Opens one more envelope of this space (another secret version) into the keyring. */
   async addEnvelope(envelope, identity) {
     this.#info = await this.#call("spaceAddEnvelope", JSON.stringify(envelope), identityJSON(identity));
-    this.#fieldKeys.clear();
+    this.#dropFieldKeys();
   }
 
   /** Adds a new secret version and makes it current; resolves with it. */
   async rotate() {
     this.#info = await this.#call("spaceRotate");
-    this.#fieldKeys.clear();
+    this.#dropFieldKeys();
     return this.#info.current;
   }
 
@@ -630,7 +691,7 @@ export class Space extends Handle {
    * dropped here and in the field worker.
    */
   async close() {
-    this.#fieldKeys.clear();
+    this.#dropFieldKeys();
     try {
       await super.close();
     } finally {

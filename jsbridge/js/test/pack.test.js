@@ -41,6 +41,8 @@ test("npm pack makes a tarball that installs and runs the README's Node examples
     "src/fieldcrypto.js",
     "src/fieldopen.js",
     "src/fieldworker.js",
+    "src/gcm.js",
+    "src/gcmwasm.js",
     "src/idb.js",
     "src/index.js",
     "src/keystore.js",
