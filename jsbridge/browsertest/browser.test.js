@@ -338,7 +338,7 @@ test("every item of Go's enc:v2 corpus opens in Chromium as Go opened it, with a
   await noViolations(page);
 });
 
-test("the AES-GCM module in Chromium, both builds: Wycheproof, WebCrypto's results, flipped bits, key contexts", TIMEOUT, async (t) => {
+test("the AES-GCM module in Chromium, both builds: Wycheproof, WebCrypto's results, flipped bits, key contexts, 16 fields side by side", TIMEOUT, async (t) => {
   const page = await open("/pages/api.html");
   const dir = process.env.ZKVAULT_WYCHEPROOF;
   const wycheproof = dir ? JSON.parse(readFileSync(resolve(dir, "aes_gcm_test.json"), "utf8")) : null;
@@ -350,6 +350,7 @@ test("the AES-GCM module in Chromium, both builds: Wycheproof, WebCrypto's resul
     if (wycheproof) assert.deepEqual(r[build].wycheproof, [], `${build}: Wycheproof`);
     assert.deepEqual(r[build].random, [], `${build}: random messages`);
     assert.deepEqual(r[build].contexts, [], `${build}: key contexts`);
+    assert.deepEqual(r[build].open16, [], `${build}: 16 fields side by side`);
   }
   await noViolations(page);
 });

@@ -5,7 +5,7 @@ import { ExpiringSession, load, Passphrase, RememberedDevice, userKeyName } from
 import { readAll, runVectors, sealForNative, WEAK_PBKDF2 } from "/pkg/test/kit.js";
 import { blobBackpressure, blobDamageCases, blobRoundTrips } from "/pkg/test/blobkit.js";
 import { checkFieldCorpus } from "/pkg/test/fieldkit.js";
-import { checkGCMContexts, checkGCMRandom, checkGCMWycheproof } from "/pkg/test/gcmkit.js";
+import { checkGCMContexts, checkGCMOpen16, checkGCMRandom, checkGCMWycheproof } from "/pkg/test/gcmkit.js";
 import { publish } from "/pages/common.js";
 
 const zk = await load();
@@ -111,6 +111,7 @@ publish({
         wycheproof: wycheproof ? checkGCMWycheproof(g, wycheproof) : null,
         random: await checkGCMRandom(g),
         contexts: await checkGCMContexts(await instantiateGCM(build)),
+        open16: await checkGCMOpen16(g),
       };
     }
     return out;

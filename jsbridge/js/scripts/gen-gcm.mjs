@@ -20,15 +20,21 @@
 //   seal(ctx, iv, pt, len, aad, alen, out)
 //                      encryption: len bytes of ciphertext then the tag at out
 //
-// Bytes 0…63 of the memory are the module's scratch space; contexts and data go
-// anywhere else (src/gcm.js lays them out).
+// Bytes 0…127 of the memory are the module's scratch space (64…79 always zero);
+// contexts and data go anywhere else (src/gcm.js lays them out).
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { towerTables } from "./gcm-tower.mjs";
 
 /** Bytes of one key's context: 15 round keys, then GHASH's 24 words of H. */
-export const CTX = 1024;
+export const CTX = 9216;
 const HOFF = 240;
+/** Where in a context the 16-lane GHASH tables start (16 × 2 × 16 vectors of 16 bytes). */
+const TOFF = 1024;
+/** A block of zeros the module never writes (in its scratch space). */
+export const ZERO = 64;
+/** Bytes of the work area open16 needs besides its streams. */
+export const WORK = 640;
 /** Blocks of AES run side by side in the counter-mode loop. */
 const LANES = 4;
 
@@ -252,12 +258,13 @@ export function moduleText(relaxed) {
   e("  (local.get $x1) (local.get $x0))");
 
   // Counter mode from counter 2, len bytes at src to dst, and GHASH over the
-  // ciphertext (src when decrypting, dst when encrypting) after that of the
-  // associated data: returns the tag, E(J0) + GHASH.
+  // ciphertext (src when decrypting, enc 0; dst when encrypting, enc 1) after that of
+  // the associated data: returns the tag, E(J0) + GHASH. enc 2: counter mode only
+  // (open16 computes the tags), returns E(J0).
   e(
     `(func $gcm (param $ctx i32) (param $nonce v128) (param $src i32) (param $len i32) (param $dst i32) (param $aad i32) (param $alen i32) (param $enc i32) (result v128) (local $x1 i64) (local $x0 i64) (local $c i32) (local $end i32) (local $i i32) (local $rest i32) ${xs.map((j) => `(local $k${j} v128) (local $s${j} v128)`).join(" ")}`,
   );
-  e("  (call $ghash (i64.const 0) (i64.const 0) (local.get $aad) (local.get $alen) (local.get $ctx)) (local.set $x0) (local.set $x1)");
+  e("  (if (i32.ne (local.get $enc) (i32.const 2)) (then (call $ghash (i64.const 0) (i64.const 0) (local.get $aad) (local.get $alen) (local.get $ctx)) (local.set $x0) (local.set $x1)))");
   e("  (local.set $c (i32.const 2))");
   e(`  (local.set $end (i32.add (local.get $src) (i32.and (local.get $len) (i32.const ${-16 * LANES}))))`);
   e("  (block $done (loop $l");
@@ -269,7 +276,7 @@ export function moduleText(relaxed) {
     e(`   (v128.store offset=${16 * j} (local.get $dst) (local.get $k${j}))`);
   }
   e(`   (if (local.get $enc) (then ${xs.map((j) => `(local.set $s${j} (local.get $k${j}))`).join(" ")}))`);
-  e(`   (call $gmul4 (local.get $x1) (local.get $x0) ${xs.map((j) => g(`s${j}`)).join(" ")} (local.get $ctx)) (local.set $x0) (local.set $x1)`);
+  e(`   (if (i32.ne (local.get $enc) (i32.const 2)) (then (call $gmul4 (local.get $x1) (local.get $x0) ${xs.map((j) => g(`s${j}`)).join(" ")} (local.get $ctx)) (local.set $x0) (local.set $x1)))`);
   e(`   (local.set $src (i32.add (local.get $src) (i32.const ${16 * LANES}))) (local.set $dst (i32.add (local.get $dst) (i32.const ${16 * LANES})))`);
   e(`   (local.set $c (i32.add (local.get $c) (i32.const ${LANES}))) (br $l)))`);
   e(`  (local.set $rest (i32.and (local.get $len) (i32.const ${16 * LANES - 1})))`);
@@ -281,9 +288,9 @@ export function moduleText(relaxed) {
   e("    (i32.store8 (i32.add (local.get $dst) (local.get $i)) (i32.xor (i32.load8_u (i32.add (local.get $src) (local.get $i))) (i32.load8_u (local.get $i))))");
   e("    (br_if $b (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $rest))))");
   e(`   (memory.fill (i32.const 0) (i32.const 0) (i32.const ${16 * LANES}))`);
-  e("   (call $ghash (local.get $x1) (local.get $x0) (select (local.get $dst) (local.get $src) (local.get $enc)) (local.get $rest) (local.get $ctx)) (local.set $x0) (local.set $x1)))");
+  e("   (if (i32.ne (local.get $enc) (i32.const 2)) (then (call $ghash (local.get $x1) (local.get $x0) (select (local.get $dst) (local.get $src) (local.get $enc)) (local.get $rest) (local.get $ctx)) (local.set $x0) (local.set $x1)))))");
   e(
-    "  (call $gmul1 (local.get $x1) (local.get $x0) (i64.shl (i64.extend_i32_u (local.get $alen)) (i64.const 3)) (i64.shl (i64.extend_i32_u (local.get $len)) (i64.const 3)) (local.get $ctx)) (local.set $x0) (local.set $x1)",
+    "  (if (i32.ne (local.get $enc) (i32.const 2)) (then (call $gmul1 (local.get $x1) (local.get $x0) (i64.shl (i64.extend_i32_u (local.get $alen)) (i64.const 3)) (i64.shl (i64.extend_i32_u (local.get $len)) (i64.const 3)) (local.get $ctx)) (local.set $x0) (local.set $x1)))",
   );
   e(
     `  (v128.xor (call $enc1 (i32x4.replace_lane 3 (local.get $nonce) (i32.const 0x01000000)) (local.get $ctx)) ${shuf(BE64, "(i64x2.replace_lane 1 (i64x2.splat (local.get $x1)) (local.get $x0))")}))`,
@@ -324,6 +331,7 @@ export function moduleText(relaxed) {
   e("  (local.set $v (v128.const i64x2 0 0))");
   e(`  (local.set $p (i32.add (local.get $ctx) (i32.const ${HOFF})))`);
   e("  (call $powerWords (local.get $p) (local.get $h1) (local.get $h0))");
+  e("  (call $tables16 (local.get $ctx) (local.get $h1) (local.get $h0))");
   e("  (local.set $i (i32.const 1))");
   e("  (loop $pw");
   e("   (call $gmul1 (local.get $h1) (local.get $h0) (i64.const 0) (i64.const 0) (local.get $ctx)) (local.set $h0) (local.set $h1)");
@@ -331,6 +339,148 @@ export function moduleText(relaxed) {
   e("   (call $powerWords (local.get $p) (local.get $h1) (local.get $h0))");
   e("   (br_if $pw (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 4))))");
   e("  (local.set $h0 (i64.const 0)) (local.set $h1 (i64.const 0)))");
+
+  // The tables of the 16-lane GHASH: X·H is linear in X, so it is the sum over the
+  // 32 nibbles of X of T[b][half][nibble], T[b][half][n] = (n in that nibble of byte b)·H.
+  // Vector (b, half, o) holds byte o of T[b][half][n] in lane n, for i8x16.swizzle by a
+  // vector of nibbles (one lane per field). Built from Ub[j] = H·x^(8b+j) (a byte's
+  // bit 7 − j is the coefficient of x^(8b+j)), multiplying by x without a branch.
+  {
+    const u = (j) => [`$u1_${j}`, `$u0_${j}`];
+    const locals = [...Array(8).keys()].map((j) => `(local ${u(j)[0]} i64) (local ${u(j)[1]} i64)`).join(" ");
+    e(`(func $tables16 (param $ctx i32) (param $h1 i64) (param $h0 i64) (local $b i32) (local $n i32) (local $t i32) (local $e1 i64) (local $e0 i64) (local $m i64) ${locals}`);
+    const mulx = (d, a) =>
+      e(
+        `  (local.set ${d[1]} (i64.or (i64.shr_u (local.get ${a[1]}) (i64.const 1)) (i64.shl (local.get ${a[0]}) (i64.const 63)))) (local.set ${d[0]} (i64.xor (i64.shr_u (local.get ${a[0]}) (i64.const 1)) (i64.and (i64.sub (i64.const 0) (i64.and (local.get ${a[1]}) (i64.const 1))) (i64.const 0xe100000000000000))))`,
+      );
+    e("  (local.set $b (i32.const 0))");
+    e("  (loop $lb");
+    e(`   (local.set ${u(0)[0]} (local.get $h1)) (local.set ${u(0)[1]} (local.get $h0))`);
+    for (let j = 1; j < 8; j++) mulx(u(j), u(j - 1));
+    e("   (local.set $n (i32.const 0))");
+    e("   (loop $ln");
+    for (const half of [0, 1]) {
+      e("    (local.set $e1 (i64.const 0)) (local.set $e0 (i64.const 0))");
+      for (let t = 0; t < 4; t++) {
+        const j = half === 0 ? 7 - t : 3 - t;
+        e(`    (local.set $m (i64.sub (i64.const 0) (i64.extend_i32_u (i32.and (i32.shr_u (local.get $n) (i32.const ${t})) (i32.const 1)))))`);
+        e(`    (local.set $e1 (i64.xor (local.get $e1) (i64.and (local.get $m) (local.get ${u(j)[0]})))) (local.set $e0 (i64.xor (local.get $e0) (i64.and (local.get $m) (local.get ${u(j)[1]}))))`);
+      }
+      // Byte o of the entry into lane n of vector (b, half, o).
+      e(`    (local.set $t (i32.add (i32.add (local.get $ctx) (local.get $n)) (i32.shl (i32.add (i32.shl (local.get $b) (i32.const 1)) (i32.const ${half})) (i32.const 8))))`);
+      for (let o = 0; o < 16; o++) {
+        const w = o < 8 ? "$e1" : "$e0";
+        e(`    (i64.store8 offset=${TOFF + 16 * o} (local.get $t) (i64.shr_u (local.get ${w}) (i64.const ${56 - 8 * (o % 8)})))`);
+      }
+    }
+    e("    (br_if $ln (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (i32.const 16))))");
+    mulx(["$h1", "$h0"], u(7));
+    e("   (br_if $lb (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (i32.const 16))))");
+    e(`  ${[...Array(8).keys()].map((j) => `(local.set ${u(j)[0]} (i64.const 0)) (local.set ${u(j)[1]} (i64.const 0))`).join(" ")}`);
+    e("  (local.set $e1 (i64.const 0)) (local.set $e0 (i64.const 0)))");
+  }
+
+  // A 16 × 16 byte transpose of locals a0…a15 (rows) into a0…a15 (columns): four
+  // rounds of interleaving rows i and i + 8.
+  const LO = [];
+  const HI = [];
+  for (let j = 0; j < 8; j++) LO.push(j, 16 + j), HI.push(8 + j, 24 + j);
+  const transpose = () => {
+    let from = "a";
+    let to = "t";
+    for (let r = 0; r < 4; r++) {
+      for (let i = 0; i < 8; i++) {
+        e(`  (local.set $${to}${2 * i} (i8x16.shuffle ${LO.join(" ")} (local.get $${from}${i}) (local.get $${from}${i + 8})))`);
+        e(`  (local.set $${to}${2 * i + 1} (i8x16.shuffle ${HI.join(" ")} (local.get $${from}${i}) (local.get $${from}${i + 8})))`);
+      }
+      [from, to] = [to, from];
+    }
+  };
+  const rowLocals = [...Array(16).keys()].map((k) => `(local $a${k} v128) (local $t${k} v128)`).join(" ");
+
+  // GHASH of 16 fields at once, one lane each (byte-sliced: vector b holds byte b of
+  // every field's X), over steps blocks: lane k's block of step s is at
+  // base_k + 16·s from step start_k on (bases at lanes, starts at lanes + 64), zeros
+  // before (so every field's stream ends on the last step: leading zero blocks leave
+  // GHASH at 0). X is at state (256 bytes; the 256 after are used too) at the end.
+  e(`(func $ghash16 (param $ctx i32) (param $lanes i32) (param $steps i32) (param $state i32) (local $s i32) (local $tmp i32) (local $cur i32) (local $nxt i32) (local $x v128) (local $lo v128) (local $hi v128) ${rowLocals} ${[...Array(8).keys()].map((o) => `(local $c${o} v128)`).join(" ")}`);
+  e("  (local.set $cur (local.get $state)) (local.set $nxt (i32.add (local.get $state) (i32.const 256)))");
+  e("  (block $done (loop $l");
+  e("   (br_if $done (i32.ge_u (local.get $s) (local.get $steps)))");
+  for (let k = 0; k < 16; k++) {
+    e(`   (local.set $a${k} (v128.load (select (i32.add (i32.load offset=${4 * k} (local.get $lanes)) (i32.shl (local.get $s) (i32.const 4))) (i32.const ${ZERO}) (i32.ge_u (local.get $s) (i32.load offset=${64 + 4 * k} (local.get $lanes))))))`);
+  }
+  transpose();
+  for (let b = 0; b < 16; b++) e(`   (v128.store offset=${16 * b} (local.get $cur) (v128.xor (v128.load offset=${16 * b} (local.get $cur)) (local.get $a${b})))`);
+  for (let pass = 0; pass < 2; pass++) {
+    e(`   ${[...Array(8).keys()].map((o) => `(local.set $c${o} (v128.const i64x2 0 0))`).join(" ")}`);
+    for (let b = 0; b < 16; b++) {
+      e(`   (local.set $x (v128.load offset=${16 * b} (local.get $cur)))`);
+      e(`   (local.set $lo (v128.and (local.get $x) ${m0f})) (local.set $hi (v128.and (i32x4.shr_u (local.get $x) (i32.const 4)) ${m0f}))`);
+      for (let o = 0; o < 8; o++) {
+        const vec = (half) => `(v128.load offset=${TOFF + 16 * (16 * (2 * b + half) + 8 * pass + o)} (local.get $ctx))`;
+        e(`   (local.set $c${o} (v128.xor (local.get $c${o}) (v128.xor (${SWZ} ${vec(0)} (local.get $lo)) (${SWZ} ${vec(1)} (local.get $hi)))))`);
+      }
+    }
+    for (let o = 0; o < 8; o++) e(`   (v128.store offset=${16 * (8 * pass + o)} (local.get $nxt) (local.get $c${o}))`);
+  }
+  e("   (local.set $x (v128.const i64x2 0 0)) (local.set $lo (local.get $x)) (local.set $hi (local.get $x))");
+  e("   (local.set $tmp (local.get $cur)) (local.set $cur (local.get $nxt)) (local.set $nxt (local.get $tmp))");
+  e("   (local.set $s (i32.add (local.get $s) (i32.const 1)))");
+  e("   (br $l)))");
+  e("  (memory.copy (local.get $state) (local.get $cur) (i32.const 256)))");
+
+  // Opens n ≤ 16 fields under the context at ctx, GHASH 16 at a time: desc holds 32
+  // bytes a field (iv, ct, len, aad, alen, out, then the status written back: 1
+  // opened, 0 refused with zeros at out), as open() takes them; work is WORK bytes and,
+  // after them, each field's GHASH stream (its associated data and ciphertext, each
+  // padded to 16 bytes, and the lengths block).
+  e(`(func (export "open16") (param $ctx i32) (param $desc i32) (param $n i32) (param $work i32) (local $k i32) (local $d i32) (local $w i32) (local $q i32) (local $len i32) (local $alen i32) (local $b i32) (local $bmax i32) (local $tag v128) ${rowLocals}`);
+  e("  (local.set $w (i32.add (local.get $work) (i32.const 640)))");
+  e("  (block $done (loop $l");
+  e("   (br_if $done (i32.ge_u (local.get $k) (local.get $n)))");
+  e("   (local.set $d (i32.add (local.get $desc) (i32.shl (local.get $k) (i32.const 5))))");
+  e("   (local.set $len (i32.load offset=8 (local.get $d))) (local.set $alen (i32.load offset=16 (local.get $d)))");
+  e("   (memory.copy (local.get $w) (i32.load offset=12 (local.get $d)) (local.get $alen))");
+  e("   (local.set $q (i32.and (i32.add (local.get $alen) (i32.const 15)) (i32.const -16)))");
+  e("   (memory.fill (i32.add (local.get $w) (local.get $alen)) (i32.const 0) (i32.sub (local.get $q) (local.get $alen)))");
+  e("   (local.set $q (i32.add (local.get $w) (local.get $q)))");
+  e("   (memory.copy (local.get $q) (i32.load offset=4 (local.get $d)) (local.get $len))");
+  e("   (local.set $b (i32.and (i32.add (local.get $len) (i32.const 15)) (i32.const -16)))");
+  e("   (memory.fill (i32.add (local.get $q) (local.get $len)) (i32.const 0) (i32.sub (local.get $b) (local.get $len)))");
+  e("   (local.set $q (i32.add (local.get $q) (local.get $b)))");
+  e(`   (v128.store (local.get $q) ${shuf(BE64, "(i64x2.replace_lane 1 (i64x2.splat (i64.shl (i64.extend_i32_u (local.get $alen)) (i64.const 3))) (i64.shl (i64.extend_i32_u (local.get $len)) (i64.const 3)))")})`);
+  e("   (local.set $b (i32.add (i32.shr_u (i32.sub (local.get $q) (local.get $w)) (i32.const 4)) (i32.const 1)))");
+  e("   (i32.store (i32.add (local.get $work) (i32.shl (local.get $k) (i32.const 2))) (local.get $w))");
+  e("   (i32.store offset=64 (i32.add (local.get $work) (i32.shl (local.get $k) (i32.const 2))) (local.get $b))");
+  e("   (if (i32.gt_u (local.get $b) (local.get $bmax)) (then (local.set $bmax (local.get $b))))");
+  e("   (local.set $w (i32.add (local.get $q) (i32.const 16)))");
+  e("   (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $l)))");
+  // Starts: a field of b blocks starts at step bmax − b (its base moved back to match);
+  // lanes without a field never start.
+  e("  (local.set $k (i32.const 0))");
+  e("  (loop $st");
+  e("   (local.set $d (i32.add (local.get $work) (i32.shl (local.get $k) (i32.const 2))))");
+  e("   (if (i32.lt_u (local.get $k) (local.get $n))");
+  e("    (then (local.set $b (i32.sub (local.get $bmax) (i32.load offset=64 (local.get $d))))");
+  e("          (i32.store (local.get $d) (i32.sub (i32.load (local.get $d)) (i32.shl (local.get $b) (i32.const 4))))");
+  e("          (i32.store offset=64 (local.get $d) (local.get $b)))");
+  e("    (else (i32.store (local.get $d) (i32.const 0)) (i32.store offset=64 (local.get $d) (local.get $bmax))))");
+  e("   (br_if $st (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 16))))");
+  e("  (memory.fill (i32.add (local.get $work) (i32.const 128)) (i32.const 0) (i32.const 512))");
+  e("  (call $ghash16 (local.get $ctx) (local.get $work) (local.get $bmax) (i32.add (local.get $work) (i32.const 128)))");
+  for (let k = 0; k < 16; k++) e(`  (local.set $a${k} (v128.load offset=${128 + 16 * k} (local.get $work)))`);
+  transpose();
+  e("  (memory.fill (i32.add (local.get $work) (i32.const 128)) (i32.const 0) (i32.const 512))");
+  for (let k = 0; k < 16; k++) {
+    e(`  (if (i32.gt_u (local.get $n) (i32.const ${k})) (then`);
+    e(`   (local.set $d (i32.add (local.get $desc) (i32.const ${32 * k})))`);
+    e("   (local.set $len (i32.load offset=8 (local.get $d)))");
+    e(`   (local.set $tag (v128.xor (local.get $a${k}) (call $gcm (local.get $ctx) (v128.load (i32.load (local.get $d))) (i32.load offset=4 (local.get $d)) (local.get $len) (i32.load offset=20 (local.get $d)) (i32.const 0) (i32.const 0) (i32.const 2))))`);
+    e("   (i32.store offset=24 (local.get $d) (i32.eqz (v128.any_true (v128.xor (local.get $tag) (v128.load (i32.add (i32.load offset=4 (local.get $d)) (local.get $len)))))))");
+    e("   (if (i32.eqz (i32.load offset=24 (local.get $d))) (then (memory.fill (i32.load offset=20 (local.get $d)) (i32.const 0) (local.get $len))))))");
+  }
+  e(`  ${[...Array(16).keys()].map((k) => `(local.set $a${k} (v128.const i64x2 0 0))`).join(" ")} (local.set $tag (local.get $a0)))`);
 
   // Stores the 6 words of 4 parts of one power (h1, h0) at p.
   e("(func $powerWords (param $p i32) (param $h1 i64) (param $h0 i64)");
@@ -369,6 +519,10 @@ export async function generate() {
 
 /** Bytes of one key's context in the module's memory. */
 export const CTX = ${CTX};
+
+/** The block of zeros in the scratch space, and the bytes of open16's work area besides its streams. */
+export const ZERO = ${ZERO};
+export const WORK = ${WORK};
 
 /** With i8x16.relaxed_swizzle (${relaxed.length} bytes). */
 export const RELAXED =

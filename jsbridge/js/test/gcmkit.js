@@ -114,20 +114,22 @@ export async function checkGCMRandom(g) {
 
 /**
  * Key contexts: the key's bytes are zeroed once set up, a forgotten context is
- * zeroed, the oldest of more than 64 gives way and the others still open.
+ * zeroed, the oldest of more than the module holds give way and the others still
+ * open.
  * @param {import("../src/gcm.js").GCM} g
  */
 export async function checkGCMContexts(g) {
   const failures = [];
-  const keys = Array.from({ length: 70 }, () => random(32));
+  const cap = g.capacity;
+  const keys = Array.from({ length: cap + 6 }, () => random(32));
   const given = Uint8Array.from(keys[0]);
   const ctx0 = g.setKey("k0", given);
   if (!given.every((b) => b === 0)) failures.push("setKey left the caller's key bytes");
-  if (!g.bytes.subarray(0, 64).every((b) => b === 0)) failures.push("the key stayed in the scratch space");
+  if (!g.bytes.subarray(0, 128).every((b) => b === 0)) failures.push("the key stayed in the scratch space");
   for (let i = 1; i < keys.length; i++) g.setKey(`k${i}`, Uint8Array.from(keys[i]));
-  if (g.keys !== 64) failures.push(`${g.keys} contexts, not 64`);
+  if (g.keys !== cap) failures.push(`${g.keys} contexts, not ${cap}`);
   for (let i = 0; i < 6; i++) if (g.context(`k${i}`) !== undefined) failures.push(`k${i}, among the oldest, still has a context`);
-  for (const i of [6, 40, 69]) {
+  for (const i of [6, 20, cap + 5]) {
     const iv = random(12);
     const ck = await subtle.importKey("raw", keys[i], "AES-GCM", false, ["encrypt"]);
     const sealed = new Uint8Array(await subtle.encrypt({ name: "AES-GCM", iv }, ck, new TextEncoder().encode("field")));
@@ -136,18 +138,87 @@ export async function checkGCMContexts(g) {
     g.bytes.set(sealed, at + 16);
     if (!g.open(g.context(`k${i}`), at, at + 16, sealed.length - 16, at, 0, at + 64)) failures.push(`k${i} does not open under its context`);
   }
-  const ctx = g.context("k69");
-  g.forget("k69");
-  if (g.context("k69") !== undefined) failures.push("a forgotten key still has a context");
-  if (!g.bytes.subarray(ctx, ctx + 1024).every((b) => b === 0)) failures.push("a forgotten context was not zeroed");
+  const last = `k${cap + 5}`;
+  const ctx = g.context(last);
+  g.forget(last);
+  if (g.context(last) !== undefined) failures.push("a forgotten key still has a context");
+  if (!g.bytes.subarray(ctx, ctx + g.contextSize).every((b) => b === 0)) failures.push("a forgotten context was not zeroed");
   g.forgetPrefix("k");
   if (g.keys !== 0) failures.push(`forgetPrefix left ${g.keys} contexts`);
-  if (!g.bytes.subarray(ctx0, ctx0 + 64 * 1024).every((b) => b === 0)) failures.push("forgetPrefix left a context's bytes");
+  if (!g.bytes.subarray(ctx0, ctx0 + cap * g.contextSize).every((b) => b === 0)) failures.push("forgetPrefix left a context's bytes");
   try {
     g.setKey("short", new Uint8Array(16));
     failures.push("a 16-byte key was taken");
   } catch (e) {
     if (!(e instanceof RangeError)) failures.push(`a 16-byte key: ${e}`);
   }
+  return failures;
+}
+
+/**
+ * open16: batches of 1 to 16 fields under one key, of mixed lengths (associated data
+ * and ciphertext), some tampered (ciphertext, tag, nonce or associated data), opened
+ * side by side: each as WebCrypto says, the plaintext of each one that opens at its
+ * place, zeros for each one refused.
+ * @param {import("../src/gcm.js").GCM} g
+ */
+export async function checkGCMOpen16(g) {
+  const failures = [];
+  const key = random(32);
+  const ck = await subtle.importKey("raw", key, "AES-GCM", false, ["encrypt"]);
+  const ctx = g.setKey("open16", Uint8Array.from(key));
+  const lens = [0, 1, 15, 16, 17, 33, 64, 65, 100, 1024, 1041, 2000, 4100];
+  for (let round = 0; round < 24; round++) {
+    const n = round < 16 ? round + 1 : 16;
+    const items = [];
+    for (let k = 0; k < n; k++) {
+      const len = round % 3 === 0 ? 1041 : lens[(round * 7 + k * 3) % lens.length];
+      const iv = random(12);
+      const aad = random((round + 5 * k) % 90);
+      const pt = random(len);
+      const sealed = new Uint8Array(await subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad }, ck, pt));
+      const bad = (round + k) % 5 === 4 ? (round + k) % 4 : -1; // 0 ciphertext, 1 tag, 2 nonce, 3 associated data
+      if (bad === 0 && len > 0) sealed[(k * 31) % len] ^= 1 << k % 8;
+      if (bad === 1) sealed[len + (k % 16)] ^= 0x80;
+      if (bad === 2) iv[k % 12] ^= 4;
+      if (bad === 3 && aad.length > 0) aad[k % aad.length] ^= 1;
+      const refused = bad === 0 ? len > 0 : bad === 3 ? aad.length > 0 : bad > 0;
+      items.push({ iv, aad, pt, sealed, len, refused });
+    }
+    let size = 32 * 16 + 64;
+    for (const it of items) size += 16 + it.sealed.length + it.aad.length + it.len + 32;
+    const at = g.data(size + g.workSize(Math.max(...items.map((it) => it.aad.length)), Math.max(...items.map((it) => it.len))) + 64);
+    const desc = at;
+    let p = at + 32 * 16;
+    const m = g.bytes;
+    const d = new Int32Array(m.buffer, desc, 8 * 16);
+    items.forEach((it, k) => {
+      const iv = p;
+      m.set(it.iv, iv);
+      const ct = iv + 16;
+      m.set(it.sealed, ct);
+      const aad = ct + it.sealed.length;
+      m.set(it.aad, aad);
+      const out = aad + it.aad.length;
+      m.fill(0xaa, out, out + it.len);
+      p = out + it.len + 16;
+      d.set([iv, ct, it.len, aad, it.aad.length, out, -1, 0], 8 * k);
+      it.out = out;
+    });
+    const work = (p + 15) & ~15;
+    g.open16(ctx, desc, n, work);
+    const m2 = g.bytes;
+    const d2 = new Int32Array(m2.buffer, desc, 8 * 16);
+    items.forEach((it, k) => {
+      const status = d2[8 * k + 6];
+      const got = m2.subarray(it.out, it.out + it.len);
+      if (it.refused) {
+        if (status !== 0) failures.push(`round ${round}, field ${k} of ${n}: a tampered field was accepted`);
+        else if (!got.every((b) => b === 0)) failures.push(`round ${round}, field ${k}: a refused field left bytes at its output`);
+      } else if (status !== 1) failures.push(`round ${round}, field ${k} of ${n} (${it.len} bytes, ${it.aad.length} of associated data): refused`);
+      else if (!same(got, it.pt)) failures.push(`round ${round}, field ${k}: wrong plaintext`);
+    });
+  }
+  g.forget("open16");
   return failures;
 }
