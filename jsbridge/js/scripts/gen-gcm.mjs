@@ -24,7 +24,7 @@
 // contexts and data go anywhere else (src/gcm.js lays them out).
 
 import { readFileSync, writeFileSync } from "node:fs";
-import { towerTables } from "./gcm-tower.mjs";
+import { mul, towerTables } from "./gcm-tower.mjs";
 
 /** Bytes of one key's context: 15 round keys, then GHASH's 24 words of H. */
 export const CTX = 9216;
@@ -38,7 +38,11 @@ export const WORK = 640;
 /** Blocks of AES run side by side in the counter-mode loop. */
 const LANES = 4;
 
-const T = towerTables();
+const T = (() => {
+  const t = towerTables();
+  const L = (x) => t.IN_LO[x & 15] ^ t.IN_HI[x >> 4];
+  return { ...t, LF: t.F.map(L), LG: t.G.map(L), L2F: t.F.map((v) => L(mul(v, 2))), L2G: t.G.map((v) => L(mul(v, 2))), L63: L(0x63) };
+})();
 
 /** The module's text; relaxed: i8x16.relaxed_swizzle instead of i8x16.swizzle. */
 export function moduleText(relaxed) {
@@ -60,17 +64,15 @@ export function moduleText(relaxed) {
     for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++) o.push(base[4 * c + ((r + k) % 4)]);
     return o;
   };
-  const ID = [...Array(16).keys()];
-  const SR1 = rot(1, SR);
-  const ROT2 = rot(2, ID);
   const BE64 = [7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8];
   const shuf = (idx, v) => `(i8x16.shuffle ${idx.join(" ")} ${v} ${v})`;
 
-  const tables = ["inlo", "inhi", "inv", "ak", "tf", "tg", "m0f"];
+  const tables = ["inlo", "inhi", "inv", "ak", "tf", "tg", "lf", "lg", "l2f", "l2g", "m0f"];
   const tableLocals = tables.map((t) => `(local $${t} v128)`).join(" ");
   const setTables = () => {
     e(`  (local.set $inlo ${bytes(T.IN_LO)}) (local.set $inhi ${bytes(T.IN_HI)}) (local.set $inv ${bytes(T.INV)})`);
     e(`  (local.set $ak ${bytes(T.AK)}) (local.set $tf ${bytes(T.F)}) (local.set $tg ${bytes(T.G)}) (local.set $m0f ${splat(15)})`);
+    e(`  (local.set $lf ${bytes(T.LF)}) (local.set $lg ${bytes(T.LG)}) (local.set $l2f ${bytes(T.L2F)}) (local.set $l2g ${bytes(T.L2G)})`);
   };
   // S(x) + 0x63 for the 16 bytes of local x into local s (gcm-tower.mjs); uses the
   // locals c, i, k, j, a with the suffix.
@@ -84,20 +86,35 @@ export function moduleText(relaxed) {
     );
   };
   const sboxLocals = (sfx) => ["c", "i", "k", "j", "a", "s", "t", "r"].map((n) => `(local $${n}${sfx} v128)`).join(" ");
-  // One middle round on local x (key k): SubBytes (the 0x63 is in the round keys),
-  // ShiftRows, MixColumns, AddRoundKey.
-  const round = (x, k, sfx) => {
-    sbox(x, `s${sfx}`, sfx);
-    const s = g(`s${sfx}`);
-    e(`  (local.set $r${sfx} ${shuf(SR1, s)})`);
-    e(`  (local.set $t${sfx} (v128.xor ${shuf(SR, s)} ${g(`r${sfx}`)}))`);
-    const t = g(`t${sfx}`);
-    const xtime = `(v128.xor (i8x16.add ${t} ${t}) (v128.and (i8x16.lt_s ${t} (v128.const i64x2 0 0)) ${splat(0x1b)}))`;
-    e(`  (local.set $${x} (v128.xor (v128.xor ${xtime} ${g(`r${sfx}`)}) (v128.xor ${shuf(ROT2, t)} ${k})))`);
+  // The rounds of counter mode keep the state in the (i, k) coordinates of
+  // gcm-tower.mjs, c = L(x), as Hamburg's vector-permute AES does: L is linear, so a
+  // round maps c to L(MixColumns(ShiftRows(S(x)))) + L(round key) with the output
+  // tables LF, LG (L of S + 0x63) and L2F, L2G (L of twice it): each output byte of a
+  // column is 2·s(r) + 3·s(r+1) + s(r+2) + s(r+3), four row rotations after ShiftRows,
+  // and L(0x63) (which the column's coefficients add once) is in the round keys
+  // (setkey). The last round goes back with F, G. Entering: c = L(x) + L(round key 0).
+  const enter = (x, k) => e(`  (local.set $${x} (v128.xor (v128.xor ${swz("inlo", nib(g(x)))} ${swz("inhi", hi(g(x)))}) ${k}))`);
+  // (io, jo) of the state c in local x: into locals i, j (reused), from k, a.
+  const inverse = (x, sfx) => {
+    const [i, k, j, a] = ["i", "k", "j", "a"].map((n) => n + sfx);
+    e(`  (local.set $${k} ${nib(g(x))}) (local.set $${i} ${hi(g(x))})`);
+    e(`  (local.set $${a} ${swz("ak", g(k))}) (local.set $${j} (v128.xor ${g(i)} ${g(k)}))`);
+    e(`  (local.set $${k} (v128.xor ${swz("inv", `(v128.xor ${swz("inv", g(i))} ${g(a)})`)} ${g(j)}))`); // io
+    e(`  (local.set $${j} (v128.xor ${swz("inv", `(v128.xor ${swz("inv", g(j))} ${g(a)})`)} ${g(i)}))`); // jo
+    return [g(k), g(j)];
   };
-  const last = (x, k, sfx) => {
-    sbox(x, `s${sfx}`, sfx);
-    e(`  (local.set $${x} (v128.xor ${shuf(SR, g(`s${sfx}`))} ${k}))`);
+  const ROTSR = [0, 1, 2, 3].map((r) => rot(r, SR));
+  const roundF = (x, k, sfx) => {
+    const [io, jo] = inverse(x, sfx);
+    e(`  (local.set $s${sfx} (v128.xor ${swz("lf", io)} ${swz("lg", jo)}))`); // L(s)
+    e(`  (local.set $t${sfx} (v128.xor ${swz("l2f", io)} ${swz("l2g", jo)}))`); // L(2s)
+    const u1 = g(`s${sfx}`);
+    const u2 = g(`t${sfx}`);
+    e(`  (local.set $${x} (v128.xor (v128.xor (v128.xor ${shuf(ROTSR[0], u2)} ${shuf(ROTSR[1], `(v128.xor ${u1} ${u2})`)}) (v128.xor ${shuf(ROTSR[2], u1)} ${shuf(ROTSR[3], u1)})) ${k}))`);
+  };
+  const lastF = (x, k, sfx) => {
+    const [io, jo] = inverse(x, sfx);
+    e(`  (local.set $${x} (v128.xor ${shuf(SR, `(v128.xor ${swz("tf", io)} ${swz("tg", jo)})`)} ${k}))`);
   };
   const rk = (r) => `(v128.load offset=${16 * r} (local.get $rk))`;
 
@@ -106,13 +123,13 @@ export function moduleText(relaxed) {
   // One block.
   e(`(func $enc1 (param $x v128) (param $rk i32) (result v128) (local $n i32) ${tableLocals} ${sboxLocals("")}`);
   setTables();
-  e(`  (local.set $x (v128.xor ${g("x")} ${rk(0)}))`);
+  enter("x", rk(0));
   e("  (local.set $n (i32.const 13))");
   e("  (loop $r");
   e("   (local.set $rk (i32.add (local.get $rk) (i32.const 16)))");
-  round("x", rk(0), "");
+  roundF("x", rk(0), "");
   e("   (br_if $r (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))");
-  last("x", rk(1), "");
+  lastF("x", rk(1), "");
   e("  (local.get $x))");
 
   // LANES blocks of counter mode: nonce || big-endian ctr, ctr+1, …
@@ -121,17 +138,19 @@ export function moduleText(relaxed) {
     `(func $ks (param $nonce v128) (param $ctr i32) (param $rk i32) (result ${xs.map(() => "v128").join(" ")}) (local $n i32) (local $k v128) ${tableLocals} ${xs.map((j) => `(local $x${j} v128) ${sboxLocals(j)}`).join(" ")}`,
   );
   setTables();
+  e(`  (local.set $k ${rk(0)})`);
   for (const j of xs) {
-    e(`  (local.set $x${j} (v128.xor (i32x4.replace_lane 3 ${g("nonce")} (call $bswap32 (i32.add ${g("ctr")} (i32.const ${j})))) ${rk(0)}))`);
+    e(`  (local.set $x${j} (i32x4.replace_lane 3 ${g("nonce")} (call $bswap32 (i32.add ${g("ctr")} (i32.const ${j})))))`);
+    enter(`x${j}`, g("k"));
   }
   e("  (local.set $n (i32.const 13))");
   e("  (loop $r");
   e("   (local.set $rk (i32.add (local.get $rk) (i32.const 16)))");
   e(`   (local.set $k ${rk(0)})`);
-  for (const j of xs) round(`x${j}`, g("k"), j);
+  for (const j of xs) roundF(`x${j}`, g("k"), j);
   e("   (br_if $r (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))");
   e(`  (local.set $k ${rk(1)})`);
-  for (const j of xs) last(`x${j}`, g("k"), j);
+  for (const j of xs) lastF(`x${j}`, g("k"), j);
   e(`  ${xs.map((j) => g(`x${j}`)).join(" ")})`);
 
   e("(func $bswap32 (param $x i32) (result i32)");
@@ -315,6 +334,16 @@ export function moduleText(relaxed) {
   // Key expansion (FIPS 197, 5.2), the S-box as above; then 0x63 into round keys 1…14
   // (SubBytes leaves it out: it passes ShiftRows and MixColumns unchanged), H = E(0),
   // and the words of H, H², H³, H⁴.
+  e(`(func $keysToL (param $ctx i32) (local $i i32) (local $v v128) ${tableLocals}`);
+  setTables();
+  e("  (local.set $i (i32.const 0))");
+  e("  (loop $f");
+  e("   (local.set $v (v128.load (i32.add (local.get $ctx) (local.get $i))))");
+  e(`   (v128.store (i32.add (local.get $ctx) (local.get $i)) (v128.xor (v128.xor ${swz("inlo", nib(g("v")))} ${swz("inhi", hi(g("v")))}) (select ${splat(T.L63)} (v128.const i64x2 0 0) (local.get $i))))`);
+  e("   (br_if $f (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (i32.const 224))))");
+  e(`  (v128.store offset=224 (local.get $ctx) (v128.xor (v128.load offset=224 (local.get $ctx)) ${splat(0x63)}))`);
+  e("  (local.set $v (v128.const i64x2 0 0)))");
+
   e('(func (export "setkey") (param $ctx i32) (param $key i32) (local $i i32) (local $t i32) (local $rcon i32) (local $v v128) (local $h0 i64) (local $h1 i64) (local $p i32)');
   e("  (memory.copy (local.get $ctx) (local.get $key) (i32.const 32))");
   e("  (memory.fill (local.get $key) (i32.const 0) (i32.const 32))");
@@ -328,10 +357,9 @@ export function moduleText(relaxed) {
   e("   (i32.store (i32.add (local.get $ctx) (i32.shl (local.get $i) (i32.const 2)))");
   e("     (i32.xor (local.get $t) (i32.load (i32.add (local.get $ctx) (i32.shl (i32.sub (local.get $i) (i32.const 8)) (i32.const 2))))))");
   e("   (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 60))))");
-  e("  (local.set $i (i32.const 16))");
-  e("  (loop $f");
-  e(`   (v128.store (i32.add (local.get $ctx) (local.get $i)) (v128.xor (v128.load (i32.add (local.get $ctx) (local.get $i))) ${splat(0x63)}))`);
-  e("   (br_if $f (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (i32.const 240))))");
+  // Round keys 0…13 into the (i, k) coordinates (enter, roundF), with L(0x63) in
+  // 1…13; round key 14 stays, with 0x63 (lastF).
+  e(`  (call $keysToL (local.get $ctx))`);
   e(`  (local.set $v ${shuf(BE64, "(call $enc1 (v128.const i64x2 0 0) (local.get $ctx))")})`);
   e("  (local.set $h1 (i64x2.extract_lane 0 (local.get $v))) (local.set $h0 (i64x2.extract_lane 1 (local.get $v)))");
   e("  (local.set $v (v128.const i64x2 0 0))");
