@@ -1,19 +1,20 @@
-// Field batches opened in JavaScript (docs/spec 10.5): space.openFields hands over the
-// batch's strings and the field keys (the module's non-extractable CryptoKeys, one per
-// secret version) and openFieldBatch opens every item with fieldopen.js, which does
-// what the module's OpenField does, all decryptions in flight. No byte goes through
-// the module's memory.
+// Field batches opened in JavaScript (docs/spec 10.5.1, 10.5.2): space.openFields
+// hands over the batch's strings and the field keys, and openFieldBatch opens every
+// item with fieldopen.js, which does what the Go module's OpenField does: it checks
+// and decodes each item, then decrypts it with this thread's AES-GCM module (gcm.js)
+// where that module holds the field key of every version the items need, else with
+// WebCrypto (the Go module's non-extractable CryptoKeys, all decryptions in flight).
 //
-// Chromium runs crypto.subtle.decrypt on the calling thread (docs/spec 10.5.1), so
-// where the platform has module workers a second thread may take part: a dedicated
-// worker (fieldworker.js), started on the first large batch, opens the tail of a
-// batch (its strings posted in chunks: it checks, decodes, decrypts and decodes the
-// texts itself) while this thread opens the head, and sends back per chunk the texts
-// as one string; whether that is faster than this thread alone is measured (mode,
-// below). The worker gets each key once, as the non-extractable CryptoKey itself
-// (structured clone; it stays non-extractable), and keeps nothing else; forgetKeys()
-// makes it drop them all. Outside a page (Node, Cloudflare Workers, a worker), or
-// where the worker fails to start or fails later, everything runs on this thread.
+// Where the platform has module workers a second thread takes part: a dedicated worker
+// (fieldworker.js), started by the first batch, opens the tail of a large batch (the
+// page checks and decodes it and transfers the chunks' buffers; the worker decrypts
+// with its own AES-GCM module and decodes the texts) while this thread opens the head;
+// the worker sends back per chunk the texts as one string. Whether that is faster than
+// this thread alone is measured (mode, below). The worker gets each field key once, as
+// bytes for its AES-GCM module and as the CryptoKey (structured clone; it stays
+// non-extractable), and keeps nothing else; forgetKeys() makes it drop them all.
+// Outside a page (Node, Cloudflare Workers, a worker), or where the worker fails to
+// start or fails later, everything runs on this thread.
 
 import { CODES, decryptPrepared, decryptPreparedGCM, giveBuffer, prepareFields, releaseArenas, takeBuffer } from "./fieldopen.js";
 import { loadedGCM } from "./gcm.js";
@@ -91,7 +92,11 @@ export async function openFieldBatch(spaceId, strs, keys, errorOf, ids = null) {
   const failTo = (from) => (i, code, message) => {
     out[from + i] = failed(code, message, errorOf);
   };
-  const w = n >= 2 * WORKER_MIN ? fieldWorker() : null;
+  // The worker is started by the first batch of any size (it takes a few
+  // milliseconds to load its modules), and takes part in batches of 2·WORKER_MIN or
+  // more.
+  const started = fieldWorker();
+  const w = n >= 2 * WORKER_MIN ? started : null;
   const k = w && mode.useWorker() ? Math.round(n * split.share) : 0;
   const h = k < WORKER_MIN || n - k < 1 ? n : n - k;
   const t0 = now();
@@ -150,7 +155,7 @@ export async function openFieldBatch(spaceId, strs, keys, errorOf, ids = null) {
   const t2 = now();
   const busy = await Promise.all(chunks.map((c) => c.job));
   split.record(n, t1 - t0, mine, t2 - t1, n - mine, busy.reduce((a, b) => a + b, 0), now() - t2);
-  mode.record(true, (now() - t0) / n);
+  mode.record(true, (now() - t0) / n, mine > 0 ? (t2 - t1) / mine : 0);
   return out;
 }
 
@@ -173,13 +178,21 @@ export function yieldToEvents() {
  * Whether a batch uses the worker at all. A second thread is worth its overhead only
  * when the machine gives it a core of its own: on a busy machine (Linux schedules
  * a process's threads as one group) the page alone is faster. So the time per item
- * of batches with and without the worker is kept (halfway to each new measurement),
- * batches use the faster way, and every PROBE-th batch (PROBE_FAR-th while the other
- * was far slower) tries the other one, as the machine's load changes.
+ * of batches with and without the worker is kept (a quarter of the way to each new
+ * measurement: one batch slowed by something else on the machine does not flip the
+ * choice), batches use the faster way, and every PROBE-th batch (PROBE_FAR-th while
+ * the other was far slower) tries the other one, as the machine's load changes. Until
+ * a batch has run on the page alone, its cost is estimated from the batches shared
+ * with the worker (the page's own time per item there, which a worker competing for
+ * the same core inflates, so the estimate leans towards sharing): a machine with a
+ * free core does not pay for a batch on the page alone early on, and one without
+ * finds out at the first probe.
  */
 const mode = {
   /** ms per item: [without the worker, with it]; 0 until measured */
   cost: [0, 0],
+  /** Whether cost[0] comes from a batch on the page alone (else an estimate). */
+  measured: false,
   batches: 0,
   /** Set by tests: always with the worker (where there is one). */
   always: false,
@@ -187,21 +200,32 @@ const mode = {
   useWorker() {
     if (this.always) return true;
     const [alone, both] = this.cost;
-    if (both === 0) return true; // not measured yet
-    if (alone === 0) return false;
+    if (both === 0 || alone === 0) return true; // not measured yet
     const better = both <= alone;
     // The other way is tried every PROBE-th batch, or every PROBE_FAR-th while it was
-    // measured far slower (a quarter or more).
+    // measured (or estimated) far slower (a quarter or more).
     const far = Math.max(alone, both) > 1.25 * Math.min(alone, both);
     return ++this.batches % (far ? PROBE_FAR : PROBE) === 0 ? !better : better;
   },
-  record(withWorker, perItem) {
+  /**
+   * @param {boolean} withWorker
+   * @param {number} perItem ms per item of the batch
+   * @param {number} [alone] with the worker: this thread's own ms per item (the
+   *   estimate of the page alone until it has been measured)
+   */
+  record(withWorker, perItem, alone = 0) {
     if (!this.warm) {
       this.warm = true; // the first batch warms up the code: not a measure
       return;
     }
-    const i = withWorker ? 1 : 0;
-    this.cost[i] = this.cost[i] ? (this.cost[i] + perItem) / 2 : perItem;
+    const smooth = (old, x) => (old ? (3 * old + x) / 4 : x);
+    if (withWorker) {
+      this.cost[1] = smooth(this.cost[1], perItem);
+      if (!this.measured && alone > 0) this.cost[0] = smooth(this.cost[0], alone);
+    } else {
+      this.cost[0] = this.measured ? smooth(this.cost[0], perItem) : perItem;
+      this.measured = true;
+    }
   },
 };
 const PROBE = 5;
