@@ -457,17 +457,9 @@ func openFields(ctx context.Context, args []safejs.Value) (any, error) {
 // opens field batches with it (js/src/fieldopen.js, docs/spec 10.5). A
 // version not in the keyring is unknown_key_version.
 func spaceFieldKey(ctx context.Context, args []safejs.Value) (any, error) {
-	sh, _, err := argHandle[*spaceHandle](args, 0, "space")
+	sh, v, err := fieldKeyArgs(args)
 	if err != nil {
 		return nil, err
-	}
-	kid, err := argString(args, 1, "key id")
-	if err != nil {
-		return nil, err
-	}
-	v, ok := api.ParseKeyVersion(kid)
-	if !ok {
-		return nil, invalid("key id must be a decimal 1…4294967295 without leading zeros")
 	}
 	a, err := sh.s.FieldAEAD(ctx, v)
 	if err != nil {
@@ -482,17 +474,9 @@ func spaceFieldKey(ctx context.Context, args []safejs.Value) (any, error) {
 // dst (js/src/gcm.js, docs/spec 10.5.2). A version not in the keyring is
 // unknown_key_version.
 func spaceFieldKeyInto(ctx context.Context, args []safejs.Value) (any, error) {
-	sh, _, err := argHandle[*spaceHandle](args, 0, "space")
+	sh, v, err := fieldKeyArgs(args)
 	if err != nil {
 		return nil, err
-	}
-	kid, err := argString(args, 1, "key id")
-	if err != nil {
-		return nil, err
-	}
-	v, ok := api.ParseKeyVersion(kid)
-	if !ok {
-		return nil, invalid("key id must be a decimal 1…4294967295 without leading zeros")
 	}
 	dst := arg(args, 2)
 	if n, err := dst.Length(); !isUint8Array(dst) || err != nil || n != prim.AESKeySize {
@@ -507,6 +491,24 @@ func spaceFieldKeyInto(ctx context.Context, args []safejs.Value) (any, error) {
 		return nil, err
 	}
 	return true, nil
+}
+
+// fieldKeyArgs reads the space handle and the key id (the decimal text of a
+// version, as in enc:v2) of spaceFieldKey and spaceFieldKeyInto.
+func fieldKeyArgs(args []safejs.Value) (*spaceHandle, uint32, error) {
+	sh, _, err := argHandle[*spaceHandle](args, 0, "space")
+	if err != nil {
+		return nil, 0, err
+	}
+	kid, err := argString(args, 1, "key id")
+	if err != nil {
+		return nil, 0, err
+	}
+	v, ok := api.ParseKeyVersion(kid)
+	if !ok {
+		return nil, 0, invalid("key id must be a decimal 1…4294967295 without leading zeros")
+	}
+	return sh, v, nil
 }
 
 // schemaArg reads a schema: a shipped collection name, or an api.Schema as

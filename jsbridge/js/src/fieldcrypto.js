@@ -267,15 +267,8 @@ function unpack(r, from, out) {
  * @returns {Promise<{text: string, offs: Int32Array, lens: Int32Array, bytes: [number, Uint8Array][]}>}
  */
 async function openPrepared(p, slots, onError) {
-  const { n, meta } = p;
-  const offs = new Int32Array(n);
-  const lens = new Int32Array(n).fill(-1);
-  let size = 0;
-  for (let j = 0; j < n; j++) {
-    if (meta[5 * j] < 0) continue;
-    offs[j] = size;
-    size += meta[5 * j + 2] - 28; // nonce and tag
-  }
+  const { meta } = p;
+  const { offs, lens, size } = placesOf(p);
   const buf = new Uint8Array(takeBuffer(size), 0, size);
   const done = decryptPrepared(
     p,
@@ -300,6 +293,25 @@ async function openPrepared(p, slots, onError) {
 }
 
 /**
+ * The place of each prepared item's value in one buffer for the batch: item j's
+ * inner plaintext (its ciphertext's length) at offs[j], size in all; lens[j] −1
+ * until it is opened.
+ * @param {{n: number, meta: Int32Array}} p
+ */
+function placesOf(p) {
+  const { n, meta } = p;
+  const offs = new Int32Array(n);
+  const lens = new Int32Array(n).fill(-1);
+  let size = 0;
+  for (let j = 0; j < n; j++) {
+    if (meta[5 * j] < 0) continue;
+    offs[j] = size;
+    size += meta[5 * j + 2] - 28; // nonce and tag
+  }
+  return { offs, lens, size };
+}
+
+/**
  * openPrepared with the AES-GCM module (gcm.js) instead of WebCrypto, synchronously:
  * ctxs[slot] is the module's context of each key slot. The values are decrypted
  * into the module's memory, decoded from there, and zeroed there.
@@ -310,15 +322,7 @@ async function openPrepared(p, slots, onError) {
  * @returns {{text: string, offs: Int32Array, lens: Int32Array, bytes: [number, Uint8Array][]}}
  */
 function openPreparedGCM(p, gcm, ctxs, onError) {
-  const { n, meta } = p;
-  const offs = new Int32Array(n);
-  const lens = new Int32Array(n).fill(-1);
-  let size = 0;
-  for (let j = 0; j < n; j++) {
-    if (meta[5 * j] < 0) continue;
-    offs[j] = size;
-    size += meta[5 * j + 2] - 28; // nonce and tag
-  }
+  const { offs, lens, size } = placesOf(p);
   const { mem, out } = decryptPreparedGCM(p, gcm, ctxs, offs, lens, size, onError);
   const buf = mem.subarray(out, out + size);
   const r = textsOf(buf, offs, lens, size);
