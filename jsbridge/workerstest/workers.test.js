@@ -121,6 +121,16 @@ test("the core's frozen vectors (made natively) open in workerd", TIMEOUT, async
   for (const r of results) await t.test(`${r.file}: ${r.name}`, () => assert.ok(r.ok, r.detail));
 });
 
+test("a field batch opens in workerd, with WebCrypto (workerd refuses compiling the AES-GCM module from bytes)", TIMEOUT, async () => {
+  const res = await fetch(base + "/fields");
+  const text = await res.text();
+  assert.equal(res.status, 200, `${text}\n${log}`);
+  const r = JSON.parse(text);
+  assert.equal(r.opened, r.n, JSON.stringify(r));
+  assert.equal(r.gcm, false, "the AES-GCM module ran in workerd: the docs say it does not");
+  assert.deepEqual(r.paths, { gcm: 0, webcrypto: r.n });
+});
+
 test("values sealed in workerd open natively", TIMEOUT, async () => {
   const out = await post("/seal");
   assert.equal(out.where, "workerd");
