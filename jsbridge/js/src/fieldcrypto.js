@@ -383,7 +383,9 @@ async function decryptInto(p, keys, from, out, errorOf, ids) {
  * WebCrypto (keys).
  */
 async function openHere(p, keys, ids, onError) {
-  const gcm = ids && !gcmOff ? loadedGCM() : null;
+  // A share whose data would grow the module's memory past gcmLimit goes to WebCrypto:
+  // a WebAssembly memory never shrinks, and JavaScript's buffers are collected.
+  const gcm = ids && !gcmOff && 2 * (p.raw.length + p.aad.length) <= gcmLimit ? loadedGCM() : null;
   const ctxs = gcm ? p.kids.map((kid) => gcm.context(ids.get(kid))) : null;
   if (ctxs && !ctxs.includes(undefined)) {
     paths.gcm += p.n;
@@ -401,6 +403,21 @@ async function openHere(p, keys, ids, onError) {
 const paths = { gcm: 0, webcrypto: 0 };
 /** Set by tests: this thread opens with WebCrypto only. */
 let gcmOff = false;
+/**
+ * The most data (nonces, ciphertexts, associated data, and as much again for the
+ * values and the module's work) a share may put in the AES-GCM module's memory: 64
+ * MiB, about 30,000 fields of 1 KiB.
+ */
+let gcmLimit = 64 << 20;
+
+/**
+ * For tests: the most bytes of data a share may put in the AES-GCM module's memory
+ * (shares of more are opened with WebCrypto), or with null the default again.
+ * @param {number | null} bytes
+ */
+export function limitGCMForTesting(bytes) {
+  gcmLimit = bytes ?? 64 << 20;
+}
 
 /**
  * For tests: how many items this thread opened with the AES-GCM module and with

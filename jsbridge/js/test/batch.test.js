@@ -300,3 +300,34 @@ test("field batches reuse their buffers: every value is zeroed before its buffer
   }
   await space.forget();
 });
+
+test("field batches in Node open with the AES-GCM module; one over its memory limit opens with WebCrypto and leaves the module's memory as it was", { skip }, async () => {
+  const { fieldPathsForTesting, limitGCMForTesting } = await import("../src/fieldcrypto.js");
+  const { loadedGCM } = await import("../src/gcm.js");
+  const space = await zk.createSpace("vault-gcm-limit");
+  try {
+    const items = Array.from({ length: 300 }, (_, i) => ({ collection: "c", recordId: `r-${i}`, field: "f", value: "v".repeat(i * 7) + i, pad: i % 2 === 0 }));
+    const sealed = await space.sealFields(items);
+    const batch = items.map(({ value, pad, ...ref }, i) => ({ ...ref, ciphertext: sealed[i].ciphertext }));
+    const check = (out) => out.length === items.length && Array.from(out).every((r, i) => r?.text === items[i].value);
+    const p0 = fieldPathsForTesting();
+    assert.ok(check(await space.openFields(batch)), "opened with the module");
+    const p1 = fieldPathsForTesting();
+    assert.equal(p1.gcm - p0.gcm, items.length, "the batch did not go through the AES-GCM module");
+    const before = loadedGCM().bytes.length;
+    limitGCMForTesting(64 << 10); // under this batch's data
+    let out;
+    try {
+      out = await space.openFields(batch);
+    } finally {
+      limitGCMForTesting(null);
+    }
+    const p2 = fieldPathsForTesting();
+    assert.ok(check(out), "opened with WebCrypto");
+    assert.equal(p2.webcrypto - p1.webcrypto, items.length);
+    assert.equal(p2.gcm, p1.gcm);
+    assert.equal(loadedGCM().bytes.length, before, "the module's memory grew for a batch over its limit");
+  } finally {
+    await space.forget();
+  }
+});
