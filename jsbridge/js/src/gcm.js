@@ -12,10 +12,9 @@
 // zeroed; its context stays until forget() zeroes it, or until it is the least
 // recently used of more than SLOTS keys (whose user then sets it up again).
 
-import { CTX, PLAIN, RELAXED, WORK } from "./gcmwasm.js";
+import { CTX, PLAIN, RELAXED, SCRATCH, WORK } from "./gcmwasm.js";
 
 const SLOTS = 32;
-const SCRATCH = 128;
 const DATA = (SCRATCH + SLOTS * CTX + 0xffff) & ~0xffff;
 
 /** @type {Promise<GCM | null> | undefined} */
@@ -53,7 +52,7 @@ export async function instantiateGCM(build) {
   const bytes = fromBase64(build === "relaxed" ? RELAXED : PLAIN);
   if (!WebAssembly.validate(bytes)) return null;
   const { instance } = await WebAssembly.instantiate(bytes);
-  return new GCM(instance.exports, build === "relaxed");
+  return new GCM(instance.exports);
 }
 
 function fromBase64(s) {
@@ -66,16 +65,13 @@ function fromBase64(s) {
 
 export class GCM {
   #ex;
-  /** Whether this is the relaxed-SIMD build. */
-  relaxed;
   /** @type {Map<unknown, number>} key id → slot, in order of use (oldest first) */
   #slots = new Map();
   /** @type {unknown[]} slot → key id */
   #owner = new Array(SLOTS).fill(undefined);
 
-  constructor(exports, relaxed) {
+  constructor(exports) {
     this.#ex = exports;
-    this.relaxed = relaxed;
     const need = DATA - exports.mem.buffer.byteLength;
     if (need > 0) exports.mem.grow(Math.ceil(need / 65536));
   }
@@ -105,6 +101,10 @@ export class GCM {
    * @param {Uint8Array} key
    */
   setKey(id, key) {
+    if (key.length !== 32) {
+      key.fill(0);
+      throw new RangeError("zkvault: an AES-256 key is 32 bytes");
+    }
     this.forget(id);
     let slot = this.#owner.indexOf(undefined);
     if (slot < 0) {
@@ -115,7 +115,6 @@ export class GCM {
     const ctx = SCRATCH + slot * CTX;
     const mem = this.bytes;
     try {
-      if (key.length !== 32) throw new RangeError("zkvault: an AES-256 key is 32 bytes");
       mem.set(key, 0);
       this.#ex.setkey(ctx, 0);
     } finally {

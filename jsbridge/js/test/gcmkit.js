@@ -129,6 +129,14 @@ export async function checkGCMContexts(g) {
   for (let i = 1; i < keys.length; i++) g.setKey(`k${i}`, Uint8Array.from(keys[i]));
   if (g.keys !== cap) failures.push(`${g.keys} contexts, not ${cap}`);
   for (let i = 0; i < 6; i++) if (g.context(`k${i}`) !== undefined) failures.push(`k${i}, among the oldest, still has a context`);
+  // A key of the wrong size, with every slot taken, gives up no other key's context.
+  try {
+    g.setKey("short", new Uint8Array(16));
+    failures.push("a 16-byte key was taken");
+  } catch (e) {
+    if (!(e instanceof RangeError)) failures.push(`a 16-byte key: ${e}`);
+  }
+  if (g.keys !== cap || g.context("k6") === undefined) failures.push(`a refused key gave up a context: ${g.keys} left`);
   for (const i of [6, 20, cap + 5]) {
     const iv = random(12);
     const ck = await subtle.importKey("raw", keys[i], "AES-GCM", false, ["encrypt"]);
