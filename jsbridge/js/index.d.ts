@@ -226,8 +226,8 @@ export class Space {
   readonly currentVersion: number;
   sealFields(items: (FieldRef & { value: string | Bytes; pad?: boolean })[]): Promise<({ ciphertext: string; error?: undefined } | { error: ZkvaultError; ciphertext?: undefined })[]>;
   /**
-   * Opens enc:v2 ciphertexts (in the package, with WebCrypto under the field keys the
-   * module hands over as non-extractable CryptoKeys). `value` is a Uint8Array with a
+   * Opens enc:v2 ciphertexts (in the package, with its AES-GCM module, or with
+   * WebCrypto where that module cannot run, under the space's field keys). `value` is a Uint8Array with a
    * buffer of its own, made on first access (then an ordinary property); `text` is its
    * UTF-8 decoding.
    */

@@ -31,8 +31,9 @@ export const CTX = 9216;
 const HOFF = 240;
 /** Where in a context the 16-lane GHASH tables start (16 × 2 × 16 vectors of 16 bytes). */
 const TOFF = 1024;
-/** A block of zeros the module never writes (in its scratch space). */
-export const ZERO = 64;
+/** The module's scratch space (bytes 0…SCRATCH−1), and in it a block of zeros it never writes. */
+export const SCRATCH = 128;
+const ZERO = 64;
 /** Bytes of the work area open16 needs besides its streams. */
 export const WORK = 640;
 /** Blocks of AES run side by side in the counter-mode loop. */
@@ -85,7 +86,8 @@ export function moduleText(relaxed) {
       `  (local.set $${s} (v128.xor ${swz("tf", `(v128.xor ${swz("inv", `(v128.xor ${swz("inv", g(i))} ${g(a)})`)} ${g(j)})`)} ${swz("tg", `(v128.xor ${swz("inv", `(v128.xor ${swz("inv", g(j))} ${g(a)})`)} ${g(i)})`)}))`,
     );
   };
-  const sboxLocals = (sfx) => ["c", "i", "k", "j", "a", "s", "t", "r"].map((n) => `(local $${n}${sfx} v128)`).join(" ");
+  // The locals of inverse and roundF with the suffix.
+  const sboxLocals = (sfx) => ["i", "k", "j", "a", "s", "t"].map((n) => `(local $${n}${sfx} v128)`).join(" ");
   // The rounds of counter mode keep the state in the (i, k) coordinates of
   // gcm-tower.mjs, c = L(x), as Hamburg's vector-permute AES does: L is linear, so a
   // round maps c to L(MixColumns(ShiftRows(S(x)))) + L(round key) with the output
@@ -180,7 +182,7 @@ export function moduleText(relaxed) {
   // bit-reversed) of 4 parts (the word & 0x1111…<<p): 192 bytes a power, H¹ first.
   const M = ["0x1111111111111111", "0x2222222222222222", "0x4444444444444444", "0x8888888888888888"];
   const POW = 192;
-  const ghLocals = "(local $a0 i64) (local $a1 i64) (local $a2 i64) (local $a3 i64) (local $y0 i64) (local $y1 i64) (local $y0r i64) (local $y1r i64) (local $z0 i64) (local $z1 i64) (local $z2 i64) (local $z0h i64) (local $z1h i64) (local $z2h i64) (local $r0 i64) (local $r1 i64) (local $r2 i64) (local $r3 i64) (local $u i64)";
+  const ghLocals = "(local $y0 i64) (local $y1 i64) (local $y0r i64) (local $y1r i64) (local $z0 i64) (local $z1 i64) (local $z2 i64) (local $z0h i64) (local $z1h i64) (local $z2h i64) (local $r0 i64) (local $r1 i64) (local $r2 i64) (local $r3 i64) (local $u i64)";
   // acc ^= low 64 bits of x ⊗ (word w of power pow)
   // (The product is a function: inlined 30 times it made the module 6 KB larger for
   // about a tenth of the one-field GHASH, which open16 now does for most fields.)
@@ -564,8 +566,10 @@ export async function generate() {
 /** Bytes of one key's context in the module's memory. */
 export const CTX = ${CTX};
 
-/** The block of zeros in the scratch space, and the bytes of open16's work area besides its streams. */
-export const ZERO = ${ZERO};
+/** Bytes 0…SCRATCH−1 of the memory are the module's own. */
+export const SCRATCH = ${SCRATCH};
+
+/** Bytes of open16's work area besides its streams. */
 export const WORK = ${WORK};
 
 /** With i8x16.relaxed_swizzle (${relaxed.length} bytes). */

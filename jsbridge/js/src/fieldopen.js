@@ -1,12 +1,14 @@
 // Opening enc:v2 field ciphertexts in JavaScript (docs/spec/03-fields.md, 10.5): what
-// the module's OpenField does (wasm/field.go), item by item, with WebCrypto. The page
-// (fieldcrypto.js) and the field worker (fieldworker.js) both run this code. It holds
-// no key bytes: the field keys are the module's non-extractable AES-GCM CryptoKeys,
-// one per secret version.
+// the module's OpenField does (wasm/field.go), item by item. The page (fieldcrypto.js)
+// and the field worker (fieldworker.js) both run this code. It holds no key bytes:
+// the field keys are either contexts in this thread's AES-GCM module (gcm.js), named
+// by their address, or the module's non-extractable AES-GCM CryptoKeys, one per
+// secret version.
 //
-// prepareFields does every check and decodes; decryptPrepared decrypts and unpads
-// (each on the thread that opens the items: the page for the head of a batch, the
-// worker for its tail).
+// prepareFields does every check and decodes (on the page, for the worker's share
+// too); decryptPreparedGCM (the AES-GCM module) or decryptPrepared (WebCrypto)
+// decrypts and unpads, on the thread that opens the items: the page for the head of a
+// batch, the worker for its tail.
 //
 // It is a second implementation of the format, so it must give exactly Go's outcome
 // for every input: the value, or the same error code (parse, unknown_key_version,

@@ -1,6 +1,6 @@
 // The field worker (started by fieldcrypto.js): opens the tail of a field batch on a
-// thread of its own (fieldcrypto.js openStrings: the checks and decoding of
-// fieldopen.js, the decryptions, the texts), with its own AES-GCM module (gcm.js)
+// thread of its own (fieldcrypto.js openChunk: the decryptions, the unpadding and the
+// texts of items the page checked and decoded), with its own AES-GCM module (gcm.js)
 // where the page gave it the field keys, else with WebCrypto. It keeps, between
 // jobs, the AES-GCM CryptoKeys the page posted to it (non-extractable; structured
 // clones of the module's) and the expanded field keys in its AES-GCM module, and

@@ -412,10 +412,11 @@ export class Space extends Handle {
 
   /**
    * Opens many enc:v2 ciphertexts in one call. Each result is {value, text} or
-   * {error}. The package opens them itself with WebCrypto (fieldcrypto.js,
-   * fieldopen.js: what the module's OpenField does), under the field keys the
-   * module hands over as non-extractable CryptoKeys; in a page, a worker of its own
-   * takes part of the batch.
+   * {error}. The package opens them itself (fieldcrypto.js, fieldopen.js: what the
+   * module's OpenField does) with its AES-GCM module (gcm.js), under the field keys
+   * the module writes into it, or with WebCrypto under the same keys as
+   * non-extractable CryptoKeys where that module cannot run; in a page, a worker of
+   * its own takes part of the batch.
    * @param {{collection: string, recordId: string, field: string, ciphertext: string}[]} items
    */
   async openFields(items) {
