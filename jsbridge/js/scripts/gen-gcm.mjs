@@ -68,13 +68,16 @@ export function moduleText(relaxed) {
   const BE64 = [7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8];
   const shuf = (idx, v) => `(i8x16.shuffle ${idx.join(" ")} ${v} ${v})`;
 
+  // The constant vectors (the tables, and the four byte permutations of a round,
+  // below) are mutable globals, copied into locals where a function starts: a
+  // v128.const is a value V8 rebuilds from two 64-bit immediates (four instructions)
+  // wherever it runs short of registers, and a constant shuffle pattern is one it
+  // rebuilds at every use, which made counter mode a third slower. A global's value
+  // is loaded once and spilled like any other.
   const tables = ["inlo", "inhi", "inv", "ak", "tf", "tg", "lf", "lg", "l2f", "l2g", "m0f"];
+  const tableValues = { inlo: T.IN_LO, inhi: T.IN_HI, inv: T.INV, ak: T.AK, tf: T.F, tg: T.G, lf: T.LF, lg: T.LG, l2f: T.L2F, l2g: T.L2G, m0f: new Array(16).fill(15) };
   const tableLocals = tables.map((t) => `(local $${t} v128)`).join(" ");
-  const setTables = () => {
-    e(`  (local.set $inlo ${bytes(T.IN_LO)}) (local.set $inhi ${bytes(T.IN_HI)}) (local.set $inv ${bytes(T.INV)})`);
-    e(`  (local.set $ak ${bytes(T.AK)}) (local.set $tf ${bytes(T.F)}) (local.set $tg ${bytes(T.G)}) (local.set $m0f ${splat(15)})`);
-    e(`  (local.set $lf ${bytes(T.LF)}) (local.set $lg ${bytes(T.LG)}) (local.set $l2f ${bytes(T.L2F)}) (local.set $l2g ${bytes(T.L2G)})`);
-  };
+  const setTables = () => e(`  ${tables.map((t) => `(local.set $${t} (global.get $${t}))`).join(" ")}`);
   // S(x) + 0x63 for the 16 bytes of local x into local s (gcm-tower.mjs); uses the
   // locals c, i, k, j, a with the suffix.
   const sbox = (x, s, sfx) => {
@@ -105,14 +108,19 @@ export function moduleText(relaxed) {
     e(`  (local.set $${j} (v128.xor ${swz("inv", `(v128.xor ${swz("inv", g(j))} ${g(a)})`)} ${g(i)}))`); // jo
     return [g(k), g(j)];
   };
+  // ShiftRows then a rotation of each column by r rows, as byte permutations (in
+  // locals rot0…rot3: a swizzle of the state by a permutation).
   const ROTSR = [0, 1, 2, 3].map((r) => rot(r, SR));
+  const rotLocals = "(local $rot0 v128) (local $rot1 v128) (local $rot2 v128) (local $rot3 v128)";
+  const setRots = () => e(`  ${[0, 1, 2, 3].map((r) => `(local.set $rot${r} (global.get $rot${r}))`).join(" ")}`);
+  const perm = (r, v) => `(${SWZ} ${v} ${g(`rot${r}`)})`;
   const roundF = (x, k, sfx) => {
     const [io, jo] = inverse(x, sfx);
     e(`  (local.set $s${sfx} (v128.xor ${swz("lf", io)} ${swz("lg", jo)}))`); // L(s)
     e(`  (local.set $t${sfx} (v128.xor ${swz("l2f", io)} ${swz("l2g", jo)}))`); // L(2s)
     const u1 = g(`s${sfx}`);
     const u2 = g(`t${sfx}`);
-    e(`  (local.set $${x} (v128.xor (v128.xor (v128.xor ${shuf(ROTSR[0], u2)} ${shuf(ROTSR[1], `(v128.xor ${u1} ${u2})`)}) (v128.xor ${shuf(ROTSR[2], u1)} ${shuf(ROTSR[3], u1)})) ${k}))`);
+    e(`  (local.set $${x} (v128.xor (v128.xor (v128.xor ${perm(0, u2)} ${perm(1, `(v128.xor ${u1} ${u2})`)}) (v128.xor ${perm(2, u1)} ${perm(3, u1)})) ${k}))`);
   };
   const lastF = (x, k, sfx) => {
     const [io, jo] = inverse(x, sfx);
@@ -121,10 +129,13 @@ export function moduleText(relaxed) {
   const rk = (r) => `(v128.load offset=${16 * r} (local.get $rk))`;
 
   e('(module (memory (export "mem") 1)');
+  for (const t of tables) e(`(global $${t} (mut v128) ${bytes(tableValues[t])})`);
+  ROTSR.forEach((p, r) => e(`(global $rot${r} (mut v128) ${bytes(p)})`));
 
   // One block.
-  e(`(func $enc1 (param $x v128) (param $rk i32) (result v128) (local $n i32) ${tableLocals} ${sboxLocals("")}`);
+  e(`(func $enc1 (param $x v128) (param $rk i32) (result v128) (local $n i32) ${tableLocals} ${rotLocals} ${sboxLocals("")}`);
   setTables();
+  setRots();
   enter("x", rk(0));
   e("  (local.set $n (i32.const 13))");
   e("  (loop $r");
@@ -137,9 +148,10 @@ export function moduleText(relaxed) {
   // LANES blocks of counter mode: nonce || big-endian ctr, ctr+1, …
   const xs = [...Array(LANES).keys()];
   e(
-    `(func $ks (param $nonce v128) (param $ctr i32) (param $rk i32) (result ${xs.map(() => "v128").join(" ")}) (local $n i32) (local $k v128) ${tableLocals} ${xs.map((j) => `(local $x${j} v128) ${sboxLocals(j)}`).join(" ")}`,
+    `(func $ks (param $nonce v128) (param $ctr i32) (param $rk i32) (result ${xs.map(() => "v128").join(" ")}) (local $n i32) (local $k v128) ${tableLocals} ${rotLocals} ${xs.map((j) => `(local $x${j} v128) ${sboxLocals(j)}`).join(" ")}`,
   );
   setTables();
+  setRots();
   e(`  (local.set $k ${rk(0)})`);
   for (const j of xs) {
     e(`  (local.set $x${j} (i32x4.replace_lane 3 ${g("nonce")} (call $bswap32 (i32.add ${g("ctr")} (i32.const ${j})))))`);
@@ -439,8 +451,8 @@ export function moduleText(relaxed) {
   // base_k + 16·s from step start_k on (bases at lanes, starts at lanes + 64), zeros
   // before (so every field's stream ends on the last step: leading zero blocks leave
   // GHASH at 0). X is at state (256 bytes; the 256 after are used too) at the end.
-  e(`(func $ghash16 (param $ctx i32) (param $lanes i32) (param $steps i32) (param $state i32) (local $s i32) (local $tmp i32) (local $tb i32) (local $xb i32) (local $cur i32) (local $nxt i32) (local $x v128) (local $lo v128) (local $hi v128) ${rowLocals} ${[...Array(8).keys()].map((o) => `(local $c${o} v128)`).join(" ")}`);
-  e("  (local.set $cur (local.get $state)) (local.set $nxt (i32.add (local.get $state) (i32.const 256)))");
+  e(`(func $ghash16 (param $ctx i32) (param $lanes i32) (param $steps i32) (param $state i32) (local $s i32) (local $tmp i32) (local $tb i32) (local $xb i32) (local $cur i32) (local $nxt i32) (local $x v128) (local $lo v128) (local $hi v128) (local $m0f v128) ${rowLocals} ${[...Array(8).keys()].map((o) => `(local $c${o} v128)`).join(" ")}`);
+  e("  (local.set $cur (local.get $state)) (local.set $nxt (i32.add (local.get $state) (i32.const 256))) (local.set $m0f (global.get $m0f))");
   e("  (block $done (loop $l");
   e("   (br_if $done (i32.ge_u (local.get $s) (local.get $steps)))");
   for (let k = 0; k < 16; k++) {
@@ -455,7 +467,7 @@ export function moduleText(relaxed) {
     e(`   (local.set $tb (i32.add (local.get $ctx) (i32.const ${TOFF}))) (local.set $xb (local.get $cur))`);
     e("   (loop $lb");
     e("    (local.set $x (v128.load (local.get $xb)))");
-    e(`    (local.set $lo (v128.and (local.get $x) ${m0f})) (local.set $hi (v128.and (i32x4.shr_u (local.get $x) (i32.const 4)) ${m0f}))`);
+    e("    (local.set $lo (v128.and (local.get $x) (local.get $m0f))) (local.set $hi (v128.and (i32x4.shr_u (local.get $x) (i32.const 4)) (local.get $m0f)))");
     for (let o = 0; o < 8; o++) {
       const vec = (half) => `(v128.load offset=${16 * (16 * half + 8 * pass + o)} (local.get $tb))`;
       e(`    (local.set $c${o} (v128.xor (local.get $c${o}) (v128.xor (${SWZ} ${vec(0)} (local.get $lo)) (${SWZ} ${vec(1)} (local.get $hi)))))`);
