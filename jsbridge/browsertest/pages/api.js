@@ -223,7 +223,7 @@ publish({
         allOpened: all(out),
         againOpened: all(again),
         failedChunks: mid.failed - before.failed,
-        chunks: Math.ceil((n * 0.8) / Math.max(32, Math.ceil((n * 0.8) / 8))),
+        chunks: mid.last.chunks,
         keysWhileLost: mid.keys,
         failedAgain: after.failed - mid.failed,
         workerAgain: after.batches > mid.batches && after.keys === 1,

@@ -6,9 +6,10 @@
 // WebCrypto (the Go module's non-extractable CryptoKeys, all decryptions in flight).
 //
 // Where the platform has module workers a second thread takes part: a dedicated worker
-// (fieldworker.js), started by the first batch, opens the tail of a large batch (the
-// page checks and decodes it and transfers the chunks' buffers; the worker decrypts
-// with its own AES-GCM module and decodes the texts) while this thread opens the head;
+// (fieldworker.js), started by the first batch, opens a large batch from the back in
+// chunks (the page checks and decodes each and transfers its buffers, a few ahead,
+// as the worker finishes them; the worker decrypts with its own AES-GCM module and
+// decodes the texts) while this thread opens it from the front, until the two meet;
 // the worker sends back per chunk the texts as one string. Whether that is faster than
 // this thread alone is measured (mode, below). The worker gets each field key once, as
 // bytes for its AES-GCM module and as the CryptoKey (structured clone; it stays
@@ -97,67 +98,97 @@ export async function openFieldBatch(spaceId, strs, keys, errorOf, ids = null) {
   // more.
   const started = fieldWorker();
   const w = n >= 2 * WORKER_MIN ? started : null;
-  const k = w && mode.useWorker() ? Math.round(n * split.share) : 0;
-  const h = k < WORKER_MIN || n - k < 1 ? n : n - k;
   const t0 = now();
-  if (h === n) {
+  if (!w || !mode.useWorker()) {
     await decryptInto(prepareFields(spaceId, strs, 0, n, keys, failTo(0)), keys, 0, out, errorOf, ids);
     if (n >= 2 * WORKER_MIN) mode.record(false, (now() - t0) / n);
     return out;
   }
 
-  // The tail (items h…n−1) is checked and decoded here and goes to the worker in
-  // chunks (their buffers transferred) that it opens in order while this thread opens
-  // the head. Then this thread takes back, from the end, every chunk the worker has
-  // not started (a worker that gets less of the machine than planned does not hold
-  // the batch up), and opens it again from its strings.
-  const size = Math.max(WORKER_MIN, Math.ceil((n - h) / CHUNKS));
+  // Shared: this thread opens the batch from the front, a piece at a time, and the
+  // worker from the back, in chunks this thread checks and decodes and posts (their
+  // buffers transferred) AHEAD at a time, each as the worker finishes one, until the
+  // two meet; so each thread does as much as its share of the machine allows, with
+  // no estimate. This thread yields to its event loop after each piece: the worker's
+  // messages (started, results) are taken only then (Chromium settles decryptions in
+  // microtasks). When its pieces are done it takes back, from the last posted, every
+  // chunk the worker has not started (a worker that gets less of the machine, or has
+  // not started yet, does not hold the batch up) and opens it again from its
+  // strings. With a share pinned by a test, the worker's chunks are all posted first.
+  const keep = n - (split.pinned ? Math.max(WORKER_MIN, Math.round(n * split.share)) : 0);
+  let front = 0;
+  let back = n;
+  let mine = 0;
+  let mineMs = 0;
+  let prep = 0;
+  let open = 0; // chunks posted and not finished
+  /** @type {{from: number, to: number, done: boolean, started: boolean, req: number, job: Promise<number>, again: () => Promise<void>}[]} */
   const chunks = [];
-  for (let a = h; a < n; a += size) {
-    const b = Math.min(n, a + size);
-    const c = { from: a, to: b, done: false, started: false, req: 0, job: null };
-    const again = () => decryptInto(prepareFields(spaceId, strs, a, b, keys, failTo(a)), keys, a, out, errorOf, ids);
+  const size = () => Math.min(PIECE_MAX, Math.max(WORKER_MIN, Math.ceil((back - front) / 8)));
+  const post = (a, b) => {
+    const tp = now();
+    const c = { from: a, to: b, done: false, started: false, req: 0, job: null, again: null };
+    c.again = () => decryptInto(prepareFields(spaceId, strs, a, b, keys, failTo(a)), keys, a, out, errorOf, ids);
     const { req, result } = w.open(prepareFields(spaceId, strs, a, b, keys, failTo(a)), keys, ids, () => (c.started = true));
     c.req = req;
-    c.again = again;
-    c.job = result.then(
-      (r) => {
-        if (c.done || !r) return 0; // taken back here
-        c.done = true;
-        for (const [i, code, message] of r.errs) out[c.from + i] = failed(code, message, errorOf);
-        unpack(r, c.from, out);
-        return r.busy;
-      },
-      async () => {
-        // The worker failed (or went away): this thread opens the chunk after all.
-        if (c.done) return 0;
-        c.done = true;
-        await again();
-        return 0;
-      },
-    );
+    open++;
+    c.job = result
+      .then(
+        (r) => {
+          if (c.done || !r) return 0; // taken back here
+          c.done = true;
+          for (const [i, code, message] of r.errs) out[c.from + i] = failed(code, message, errorOf);
+          unpack(r, c.from, out);
+          return r.busy;
+        },
+        async () => {
+          // The worker failed (or went away): this thread opens the chunk after all.
+          if (c.done) return 0;
+          c.done = true;
+          await c.again();
+          return 0;
+        },
+      )
+      .finally(() => open--);
     chunks.push(c);
-  }
-  const t1 = now();
-  await decryptInto(prepareFields(spaceId, strs, 0, h, keys, failTo(0)), keys, 0, out, errorOf, ids);
-  let mine = h;
-  for (let i = chunks.length - 1; i >= 0; i--) {
-    // Chromium settles decryptions in microtasks: the worker's messages (started,
-    // results) are taken only when this thread yields to its event loop.
+    back = a;
+    prep += now() - tp;
+  };
+  if (keep < n) for (let b = n; b > keep; b -= PIECE_MAX) post(Math.max(keep, b - PIECE_MAX), b);
+  for (;;) {
+    // The worker's next chunks, leaving this thread at least a piece.
+    if (keep === n) while (open < AHEAD && back - front > 2 * size()) post(back - size(), back);
+    if (front >= back) break;
+    const b = Math.min(back, front + size());
+    const tm = now();
+    await decryptInto(prepareFields(spaceId, strs, front, b, keys, failTo(front)), keys, front, out, errorOf, ids);
+    mineMs += now() - tm;
+    mine += b - front;
+    front = b;
     await yieldToEvents();
+  }
+  for (let i = chunks.length - 1; i >= 0; i--) {
     const c = chunks[i];
     if (c.done || c.started || split.keepChunks) continue;
     c.done = true;
     w.cancel(c.req);
+    const tm = now();
     await c.again();
+    mineMs += now() - tm;
     mine += c.to - c.from;
+    await yieldToEvents();
   }
   const t2 = now();
-  const busy = await Promise.all(chunks.map((c) => c.job));
-  split.record(n, t1 - t0, mine, t2 - t1, n - mine, busy.reduce((a, b) => a + b, 0), now() - t2);
-  mode.record(true, (now() - t0) / n, mine > 0 ? (t2 - t1) / mine : 0);
+  const busy = (await Promise.all(chunks.map((c) => c.job))).reduce((a, b) => a + b, 0);
+  split.record(n, prep, mine, mineMs, n - mine, busy, now() - t2, chunks.length);
+  mode.record(true, (now() - t0) / n, mine > 0 ? mineMs / mine : 0);
   return out;
 }
+
+/** The most items of a piece this thread opens, or of a chunk posted to the worker. */
+const PIECE_MAX = 512;
+/** Chunks posted to the worker and not finished, at most. */
+const AHEAD = 3;
 
 /**
  * Resolves once the event loop has run the tasks queued before (messages from the
@@ -230,9 +261,6 @@ const mode = {
 };
 const PROBE = 5;
 const PROBE_FAR = 25;
-
-/** Chunks a batch's tail is posted to the worker in. */
-const CHUNKS = 8;
 
 /**
  * Puts opened values (openPrepared's result) for the items from `from` on into out.
@@ -455,39 +483,30 @@ export async function openChunk(p, keys, ids = null) {
 const now = () => performance.timeOrigin + performance.now();
 
 /**
- * The worker's share of a batch. It starts at one half; after each batch it moves
- * halfway to where both threads would have finished together at the costs measured:
- * this thread posts the tail (prep) and opens its part at d per item, the worker
- * opens at c per item, so it should take k of n items with prep + d·(n − k) = c·k.
+ * How batches were shared between this thread and the worker: the last batch's
+ * measurements (tests, diagnosis), and the switches of tests.
  */
 const split = {
+  /** The worker's share of each batch while pinned (tests). */
   share: 0.5,
-  /** The last batch's measurements (tests, diagnosis). */
+  /** The last batch's measurements. */
   last: {},
-  /** Set by tests: the share stays as it is. */
+  /** Set by tests: the worker takes share of each batch, its chunks posted first. */
   pinned: false,
   /** Set by tests: this thread takes back no chunk (every chunk's fate is the worker's). */
   keepChunks: false,
   /**
    * @param {number} n the batch's items
-   * @param {number} prep ms this thread spent posting the tail
-   * @param {number} mine items this thread decrypted (its head, and chunks taken back)
-   * @param {number} mineMs ms it spent on them (the head's checks included)
-   * @param {number} theirs items the worker decrypted
+   * @param {number} prep ms this thread spent checking, decoding and posting the worker's chunks
+   * @param {number} mine items this thread opened (its pieces, and chunks taken back)
+   * @param {number} mineMs ms it spent on them
+   * @param {number} theirs items the worker opened
    * @param {number} busy ms the worker spent on them
    * @param {number} wait ms this thread then waited for the worker
+   * @param {number} chunks chunks posted to the worker
    */
-  record(n, prep, mine, mineMs, theirs, busy, wait) {
-    this.last = { n, prep, mine, mineMs, theirs, busy, wait };
-    if (this.pinned || mine < 1) return;
-    if (theirs < 1) {
-      this.share = Math.max(this.share / 2, 0.1);
-      return;
-    }
-    const d = mineMs / mine;
-    const c = busy / theirs;
-    const k = (prep + d * n) / (c + d);
-    this.share = Math.min(Math.max((this.share + k / n) / 2, 0.1), 0.9);
+  record(n, prep, mine, mineMs, theirs, busy, wait, chunks) {
+    this.last = { n, prep, mine, mineMs, theirs, busy, wait, chunks };
   },
 };
 
@@ -705,7 +724,7 @@ export function forgetKeys() {
 export async function fieldWorkerStateForTesting(ask = false) {
   fieldWorker();
   const w = worker;
-  const r = { running: !!w?.ready, batches: w?.batches ?? 0, failed: w?.failed ?? 0, share: split.share, last: split.last, cost: [...mode.cost] };
+  const r = { running: !!w?.ready, batches: w?.batches ?? 0, failed: w?.failed ?? 0, share: split.last.n ? split.last.theirs / split.last.n : 0, last: split.last, cost: [...mode.cost] };
   if (ask && w?.ready) return { ...r, ...(await w.keys()) };
   return r;
 }
@@ -728,8 +747,8 @@ export function keepChunksForTesting(on) {
 }
 
 /**
- * For tests: fixes the worker's share of a batch (0.1…0.9), or with null lets it
- * adapt again.
+ * For tests: fixes the worker's share of every batch (0.1…0.9; its chunks posted
+ * first, and every batch shared), or with null lets the threads share as they go.
  * @param {number | null} share
  */
 export function pinWorkerShareForTesting(share) {
