@@ -31,9 +31,14 @@ export const CTX = 9216;
 const HOFF = 240;
 /** Where in a context the 16-lane GHASH tables start (16 × 2 × 16 vectors of 16 bytes). */
 const TOFF = 1024;
-/** The module's scratch space (bytes 0…SCRATCH−1), and in it a block of zeros it never writes. */
-export const SCRATCH = 128;
+/**
+ * The module's own bytes (0…SCRATCH−1): its scratch space (0…127, and in it a block
+ * of zeros it never writes), then its constant permutations (CONSTS…), written by a
+ * data segment.
+ */
+export const SCRATCH = 384;
 const ZERO = 64;
+const CONSTS = 128;
 /** Bytes of the work area open16 needs besides its streams. */
 export const WORK = 640;
 /** Blocks of AES run side by side in the counter-mode loop. */
@@ -60,13 +65,34 @@ export function moduleText(relaxed) {
   // State bytes are column-major (byte 4c + r, as AES lays out its input).
   const SR = [];
   for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++) SR.push(r + 4 * ((c + r) % 4));
-  const rot = (k, base) => {
-    const o = [];
-    for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++) o.push(base[4 * c + ((r + k) % 4)]);
-    return o;
-  };
   const BE64 = [7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8];
   const shuf = (idx, v) => `(i8x16.shuffle ${idx.join(" ")} ${v} ${v})`;
+
+  // ShiftRows is deferred, as in Hamburg's AES: round k leaves the state permuted by
+  // σ^−k (σ: ShiftRows as a gather, v'[i] = v[σ(i)]), u_k[i] = x_k[σ^−k(i)]. Then a
+  // round needs no ShiftRows: MixColumns(ShiftRows(y)) in those coordinates is
+  // 2·y + 3·π1(y) + π2(y) + π3(y) with π_r = σ^k ∘ ρ_r ∘ σ^−k (ρ_r: each column
+  // rotated by r rows), which depends on k mod 4 only, and is u + π1(u) + π3(y) with
+  // u = 2·y + π1(y) (π1 ∘ π1 = π2): three permutations a round instead of four.
+  // Round key k is stored permuted by σ^−k; the last round gathers by σ^14 = σ^2.
+  // The permutations are constants in memory (CONSTS), as gather vectors: at
+  // CONSTS + 32m, π1 then π3 for k ≡ m (mod 4); at CONSTS + 128 + 16m, σ^−m; at
+  // CONSTS + 192, σ^2.
+  const power = (k) => SR.map((_, i) => {
+    for (let j = 0; j < k; j++) i = SR[i];
+    return i;
+  });
+  const inverse16 = (p) => {
+    const q = new Array(16);
+    p.forEach((v, i) => (q[v] = i));
+    return q;
+  };
+  const rho = (r) => SR.map((_, i) => 4 * (i >> 2) + (((i & 3) + r) % 4));
+  const piOf = (m, r) => SR.map((_, i) => power(m)[rho(r)[inverse16(power(m))[i]]]);
+  const constBytes = [];
+  for (let m = 0; m < 4; m++) constBytes.push(...piOf(m, 1), ...piOf(m, 3));
+  for (let m = 0; m < 4; m++) constBytes.push(...inverse16(power(m)));
+  constBytes.push(...power(2));
 
   // The constant vectors (the tables, and the four byte permutations of a round,
   // below) are mutable globals, copied into locals where a function starts: a
@@ -108,38 +134,37 @@ export function moduleText(relaxed) {
     e(`  (local.set $${j} (v128.xor ${swz("inv", `(v128.xor ${swz("inv", g(j))} ${g(a)})`)} ${g(i)}))`); // jo
     return [g(k), g(j)];
   };
-  // ShiftRows then a rotation of each column by r rows, as byte permutations (in
-  // locals rot0…rot3: a swizzle of the state by a permutation).
-  const ROTSR = [0, 1, 2, 3].map((r) => rot(r, SR));
-  const rotLocals = "(local $rot0 v128) (local $rot1 v128) (local $rot2 v128) (local $rot3 v128)";
-  const setRots = () => e(`  ${[0, 1, 2, 3].map((r) => `(local.set $rot${r} (global.get $rot${r}))`).join(" ")}`);
-  const perm = (r, v) => `(${SWZ} ${v} ${g(`rot${r}`)})`;
+  // v gathered by the permutation at CONSTS + off (+ the local m, 32·(k mod 4)).
+  const gather = (v, off) => `(${SWZ} ${v} (v128.load offset=${CONSTS + off} (local.get $m)))`;
+  // A middle round (k = 1…13): the local m is 32·(k mod 4).
   const roundF = (x, k, sfx) => {
     const [io, jo] = inverse(x, sfx);
-    e(`  (local.set $s${sfx} (v128.xor ${swz("lf", io)} ${swz("lg", jo)}))`); // L(s)
-    e(`  (local.set $t${sfx} (v128.xor ${swz("l2f", io)} ${swz("l2g", jo)}))`); // L(2s)
-    const u1 = g(`s${sfx}`);
-    const u2 = g(`t${sfx}`);
-    e(`  (local.set $${x} (v128.xor (v128.xor (v128.xor ${perm(0, u2)} ${perm(1, `(v128.xor ${u1} ${u2})`)}) (v128.xor ${perm(2, u1)} ${perm(3, u1)})) ${k}))`);
+    const s = `s${sfx}`;
+    const u = `t${sfx}`;
+    e(`  (local.set $${s} (v128.xor ${swz("lf", io)} ${swz("lg", jo)}))`); // L(y)
+    e(`  (local.set $${u} (v128.xor (v128.xor ${swz("l2f", io)} ${swz("l2g", jo)}) ${gather(g(s), 0)}))`); // L(2y) + π1(L(y))
+    e(`  (local.set $${x} (v128.xor (v128.xor ${g(u)} ${gather(g(u), 0)}) (v128.xor ${gather(g(s), 16)} ${k})))`);
   };
   const lastF = (x, k, sfx) => {
     const [io, jo] = inverse(x, sfx);
-    e(`  (local.set $${x} (v128.xor ${shuf(SR, `(v128.xor ${swz("tf", io)} ${swz("tg", jo)})`)} ${k}))`);
+    e(`  (local.set $${x} (v128.xor (${SWZ} (v128.xor ${swz("tf", io)} ${swz("tg", jo)}) (v128.load (i32.const ${CONSTS + 192}))) ${k}))`);
   };
+  // Sets m for round k = 14 − n.
+  const setM = () => e("   (local.set $m (i32.shl (i32.and (i32.sub (i32.const 14) (local.get $n)) (i32.const 3)) (i32.const 5)))");
   const rk = (r) => `(v128.load offset=${16 * r} (local.get $rk))`;
 
   e('(module (memory (export "mem") 1)');
   for (const t of tables) e(`(global $${t} (mut v128) ${bytes(tableValues[t])})`);
-  ROTSR.forEach((p, r) => e(`(global $rot${r} (mut v128) ${bytes(p)})`));
+  e(`(data (i32.const ${CONSTS}) "${constBytes.map((b) => "\\" + b.toString(16).padStart(2, "0")).join("")}")`);
 
   // One block.
-  e(`(func $enc1 (param $x v128) (param $rk i32) (result v128) (local $n i32) ${tableLocals} ${rotLocals} ${sboxLocals("")}`);
+  e(`(func $enc1 (param $x v128) (param $rk i32) (result v128) (local $n i32) (local $m i32) ${tableLocals} ${sboxLocals("")}`);
   setTables();
-  setRots();
   enter("x", rk(0));
   e("  (local.set $n (i32.const 13))");
   e("  (loop $r");
   e("   (local.set $rk (i32.add (local.get $rk) (i32.const 16)))");
+  setM();
   roundF("x", rk(0), "");
   e("   (br_if $r (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))");
   lastF("x", rk(1), "");
@@ -148,10 +173,9 @@ export function moduleText(relaxed) {
   // LANES blocks of counter mode: nonce || big-endian ctr, ctr+1, …
   const xs = [...Array(LANES).keys()];
   e(
-    `(func $ks (param $nonce v128) (param $ctr i32) (param $rk i32) (result ${xs.map(() => "v128").join(" ")}) (local $n i32) (local $k v128) ${tableLocals} ${rotLocals} ${xs.map((j) => `(local $x${j} v128) ${sboxLocals(j)}`).join(" ")}`,
+    `(func $ks (param $nonce v128) (param $ctr i32) (param $rk i32) (result ${xs.map(() => "v128").join(" ")}) (local $n i32) (local $m i32) (local $k v128) ${tableLocals} ${xs.map((j) => `(local $x${j} v128) ${sboxLocals(j)}`).join(" ")}`,
   );
   setTables();
-  setRots();
   e(`  (local.set $k ${rk(0)})`);
   for (const j of xs) {
     e(`  (local.set $x${j} (i32x4.replace_lane 3 ${g("nonce")} (call $bswap32 (i32.add ${g("ctr")} (i32.const ${j})))))`);
@@ -160,6 +184,7 @@ export function moduleText(relaxed) {
   e("  (local.set $n (i32.const 13))");
   e("  (loop $r");
   e("   (local.set $rk (i32.add (local.get $rk) (i32.const 16)))");
+  setM();
   e(`   (local.set $k ${rk(0)})`);
   for (const j of xs) roundF(`x${j}`, g("k"), j);
   e("   (br_if $r (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))");
@@ -353,7 +378,7 @@ export function moduleText(relaxed) {
   e("  (local.set $i (i32.const 0))");
   e("  (loop $f");
   e("   (local.set $v (v128.load (i32.add (local.get $ctx) (local.get $i))))");
-  e(`   (v128.store (i32.add (local.get $ctx) (local.get $i)) (v128.xor (v128.xor ${swz("inlo", nib(g("v")))} ${swz("inhi", hi(g("v")))}) (select ${splat(T.L63)} (v128.const i64x2 0 0) (local.get $i))))`);
+  e(`   (v128.store (i32.add (local.get $ctx) (local.get $i)) (${SWZ} (v128.xor (v128.xor ${swz("inlo", nib(g("v")))} ${swz("inhi", hi(g("v")))}) (select ${splat(T.L63)} (v128.const i64x2 0 0) (local.get $i))) (v128.load offset=${CONSTS + 128} (i32.and (local.get $i) (i32.const 48)))))`);
   e("   (br_if $f (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (i32.const 224))))");
   e(`  (v128.store offset=224 (local.get $ctx) (v128.xor (v128.load offset=224 (local.get $ctx)) ${splat(0x63)}))`);
   e("  (local.set $v (v128.const i64x2 0 0)))");
@@ -372,7 +397,7 @@ export function moduleText(relaxed) {
   e("     (i32.xor (local.get $t) (i32.load (i32.add (local.get $ctx) (i32.shl (i32.sub (local.get $i) (i32.const 8)) (i32.const 2))))))");
   e("   (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 60))))");
   // Round keys 0…13 into the (i, k) coordinates (enter, roundF), with L(0x63) in
-  // 1…13; round key 14 stays, with 0x63 (lastF).
+  // 1…13, round key k permuted by σ^−k; round key 14 stays, with 0x63 (lastF).
   e(`  (call $keysToL (local.get $ctx))`);
   e(`  (local.set $v ${shuf(BE64, "(call $enc1 (v128.const i64x2 0 0) (local.get $ctx))")})`);
   e("  (local.set $h1 (i64x2.extract_lane 0 (local.get $v))) (local.set $h0 (i64x2.extract_lane 1 (local.get $v)))");
