@@ -61,7 +61,7 @@ const ARGS = [
   "--disable-component-update",
   "--disable-sync",
   "--no-first-run",
-  // Heap numbers unrounded, and gc() before each memory measurement.
+  // Heap numbers unrounded, and gc() before each run and memory measurement.
   "--enable-precise-memory-info",
   "--js-flags=--expose-gc",
 ];
@@ -164,13 +164,17 @@ async function open(page, url) {
 
 /**
  * Runs the benchmarks of a group alternately, reps times after one warm-up round;
- * the order rotates every round so that no side always runs first.
+ * the order rotates every round so that no side always runs first. Each run starts
+ * after a full garbage collection (gc(), --expose-gc): otherwise each side pays, at
+ * random, for collecting what the other left (10,000 promises and buffers, or 10 MB
+ * of text), and single runs of the field benchmarks swung by a factor of two.
  */
 async function alternate(page, names, reps, record) {
   for (let r = -1; r < reps; r++) {
     const k = ((r % names.length) + names.length) % names.length;
     const order = [...names.slice(k), ...names.slice(0, k)];
     for (const name of order) {
+      await page.evaluate(() => globalThis.gc?.());
       const res = await page.evaluate((n) => window.bench[n](), name);
       if (r >= 0) record(name, res);
     }
