@@ -319,6 +319,18 @@ test("field batches: when the worker fails its jobs the page opens them, and the
   await noViolations(page);
 });
 
+test("field batches: a worker that stops without a word while it opens a chunk is given up, and the page opens every item", TIMEOUT, async () => {
+  const page = await open("/pages/api.html");
+  const r = await step(page, "fieldWorkerStops");
+  assert.equal(r.workerBefore, true, "the worker took the first batch");
+  assert.equal(r.allOpened, true, "the batch whose worker stopped");
+  assert.equal(r.abandoned, 1, "the page gave up on the worker once");
+  assert.equal(r.runningAfter, false);
+  assert.ok(r.ms < 5000, `the batch took ${Math.round(r.ms)} ms`);
+  assert.equal(r.againOpened, true, "the next batch, on the page");
+  await noViolations(page);
+});
+
 test("every item of Go's enc:v2 corpus opens in Chromium as Go opened it, with and without the field worker, with the AES-GCM modules and with WebCrypto", TIMEOUT, async () => {
   const page = await open("/pages/api.html");
   const r = await step(page, "fieldCorpus", await fieldCorpus());

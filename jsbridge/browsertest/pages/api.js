@@ -234,6 +234,45 @@ publish({
     }
   },
 
+  // The worker closes itself without a word while it opens a chunk: the page gives
+  // up on it, opens that chunk itself, and later batches run on the page.
+  async fieldWorkerStops() {
+    const fc = await import("/pkg/src/fieldcrypto.js");
+    const state = () => fc.fieldWorkerStateForTesting();
+    for (let i = 0; i < 100 && !(await state()).running; i++) await new Promise((ok) => setTimeout(ok, 50));
+    const space = await zk.createSpace("vault-worker-stops");
+    const n = 1500;
+    const items = Array.from({ length: n }, (_, i) => ({ ...ref(`r-${i}`), value: `value ${i} ` + "s".repeat(i % 70) }));
+    const sealed = await space.sealFields(items);
+    const batch = items.map(({ value, ...r }, i) => ({ ...r, ciphertext: sealed[i].ciphertext }));
+    const all = (out) => out.length === n && Array.from(out).every((r, i) => r !== undefined && r.text === items[i].value);
+    fc.pinWorkerShareForTesting(0.6);
+    try {
+      await space.openFields(batch); // the worker holds the key now
+      const before = await state();
+      fc.stallWorkerForTesting(200);
+      const t0 = performance.now();
+      const out = await space.openFields(batch);
+      const ms = performance.now() - t0;
+      const mid = await state();
+      const again = await space.openFields(batch);
+      const after = await state();
+      return {
+        workerBefore: before.running && before.batches > 0,
+        allOpened: all(out),
+        ms,
+        abandoned: mid.abandoned - before.abandoned,
+        runningAfter: mid.running,
+        againOpened: all(again),
+        batchesAfter: after.batches,
+      };
+    } finally {
+      fc.stallWorkerForTesting(null);
+      fc.pinWorkerShareForTesting(null);
+      await space.forget();
+    }
+  },
+
   async panic() {
     const codes = [];
     for (let i = 0; i < 2; i++) await zk.call("_panicForTesting").catch((e) => codes.push(e.code));

@@ -193,12 +193,28 @@ export async function openFieldBatch(spaceId, strs, keys, errorOf, ids = null) {
     mine += c.to - c.from;
     await yieldToEvents();
   }
+  // Then it waits for the chunks the worker has. A worker that stopped without an
+  // error event (closed, or killed by the browser) would never answer: past a limit
+  // far above what they should take (at this thread's own pace), it is given up,
+  // which fails its chunks, and this thread opens them.
   const t2 = now();
-  const busy = (await Promise.all(chunks.map((c) => c.job))).reduce((a, b) => a + b, 0);
+  const jobs = Promise.all(chunks.map((c) => c.job));
+  let pending = 0;
+  for (const c of chunks) if (!c.done) pending += c.to - c.from;
+  let timer;
+  const limit = Math.max(stallMinMs, 100 * pending * (mine > 0 ? mineMs / mine : 1));
+  const stalled = new Promise((resolve) => (timer = setTimeout(resolve, limit, STALLED)));
+  if ((await Promise.race([jobs, stalled])) === STALLED) w.abandon();
+  clearTimeout(timer);
+  const busy = (await jobs).reduce((a, b) => a + b, 0);
   split.record(n, prep, mine, mineMs, n - mine, busy, now() - t2, chunks.length);
   mode.record(true, (now() - t0) / n, mine > 0 ? mineMs / mine : 0);
   return out;
 }
+
+const STALLED = Symbol("stalled");
+/** The least time the page waits for the worker's last chunks before it gives up on it. */
+let stallMinMs = 10_000;
 
 /** The most items of a piece this thread opens, or of a chunk posted to the worker. */
 const PIECE_MAX = 512;
@@ -558,6 +574,8 @@ class FieldWorker {
   /** Batches given to the worker, and chunks it failed that the page opened (tests). */
   batches = 0;
   failed = 0;
+  /** Times the page gave up on a worker that stopped answering (tests). */
+  static abandoned = 0;
   #keys = new WeakMap(); // CryptoKey → the id the worker knows it by
   /** ids of the field keys posted to the worker's AES-GCM module */
   #gcmIds = new Set();
@@ -595,6 +613,15 @@ class FieldWorker {
       this.#stop();
     };
     this.#w.onmessageerror = () => this.#stop();
+  }
+
+  /**
+   * Gives up on the worker: it is terminated, its pending jobs fail (the page opens
+   * their chunks), and later batches run on the page.
+   */
+  abandon() {
+    FieldWorker.abandoned++;
+    this.#stop();
   }
 
   #stop() {
@@ -695,6 +722,11 @@ class FieldWorker {
     this.#gcmIds.add(id);
   }
 
+  /** For tests: the worker closes itself, without a word, when it starts its next job. */
+  closeOnNextJob() {
+    this.#w.postMessage({ op: "closeOnNextJob" });
+  }
+
   /** For tests: the worker drops its keys while this side believes it has them. */
   loseKeys() {
     this.#w.postMessage({ op: "forget" });
@@ -734,12 +766,12 @@ export function forgetKeys() {
  * contexts in its AES-GCM module (gcmKeys), and how many items it opened each way
  * (paths).
  * @param {boolean} [ask]
- * @returns {Promise<{running: boolean, batches: number, failed: number, keys?: number, gcmKeys?: number, paths?: {gcm: number, webcrypto: number}, share: number, last: object}>}
+ * @returns {Promise<{running: boolean, batches: number, failed: number, abandoned: number, keys?: number, gcmKeys?: number, paths?: {gcm: number, webcrypto: number}, share: number, last: object}>}
  */
 export async function fieldWorkerStateForTesting(ask = false) {
   fieldWorker();
   const w = worker;
-  const r = { running: !!w?.ready, batches: w?.batches ?? 0, failed: w?.failed ?? 0, share: split.last.n ? split.last.theirs / split.last.n : 0, last: split.last, cost: [...mode.cost] };
+  const r = { running: !!w?.ready, batches: w?.batches ?? 0, failed: w?.failed ?? 0, abandoned: FieldWorker.abandoned, share: split.last.n ? split.last.theirs / split.last.n : 0, last: split.last, cost: [...mode.cost] };
   if (ask && w?.ready) return { ...r, ...(await w.keys()) };
   return r;
 }
@@ -750,6 +782,17 @@ export async function fieldWorkerStateForTesting(ask = false) {
  */
 export function loseWorkerKeysForTesting() {
   worker?.loseKeys();
+}
+
+/**
+ * For tests: the worker closes itself, without an error event, as it starts its next
+ * job, and the page gives up waiting for a worker's last chunks after ms (at least)
+ * instead of 10 s; with null, only the wait is reset.
+ * @param {number | null} ms
+ */
+export function stallWorkerForTesting(ms) {
+  stallMinMs = ms ?? 10_000;
+  if (ms !== null) worker?.closeOnNextJob();
 }
 
 /**

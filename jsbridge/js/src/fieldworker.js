@@ -29,6 +29,8 @@
 //                                     → {req, cancelled: true, buffers} if it had not
 //                                     started
 //   {op: "forget"}                    drop every key
+//   {op: "closeOnNextJob"}            (tests) close this worker, without a word, as
+//                                     the next job starts (after "started")
 //   {op: "keys", req}                 → {req, keys, gcmKeys, paths}: how many keys
 //                                     it holds, and how many items it opened with
 //                                     its AES-GCM module and with WebCrypto (tests)
@@ -48,6 +50,7 @@ const keys = new Map();
 /** Jobs not started yet, in order. */
 const queue = [];
 let running = false;
+let closeOnNextJob = false;
 
 self.onmessage = (e) => {
   const m = e.data;
@@ -58,6 +61,9 @@ self.onmessage = (e) => {
     case "gcmkey":
       // Set up in order with the jobs: each job waits for the module first.
       gcmReady.then((g) => (g ? g.setKey(m.id, m.key) : m.key.fill(0)));
+      return;
+    case "closeOnNextJob":
+      closeOnNextJob = true;
       return;
     case "forget":
       keys.clear();
@@ -95,6 +101,10 @@ async function run() {
   while ((await yieldToEvents(), queue.length)) {
     const m = queue.shift();
     self.postMessage({ op: "started", req: m.req });
+    if (closeOnNextJob) {
+      self.close();
+      return;
+    }
     const t0 = performance.now();
     const byKid = new Map();
     let missing = false;
