@@ -494,10 +494,23 @@ export function decryptPreparedGCM(p, gcm, ctxs, offs, lens, size, onError) {
     mem[e] = 0;
     lens[j] = e - at;
   };
-  const one = (ctx, j) => {
+  // Item j's descriptor at desc[d…d + 7]: nonce, ciphertext, its length, associated
+  // data, its length, the output (as open() takes them), then the status open16
+  // writes back.
+  const describe = (j, d) => {
     const m = 5 * j;
     const rp = rawAt + meta[m + 1];
-    if (gcm.open(ctx, rp, rp + NONCE, meta[m + 2] - NONCE - TAG, aadAt + meta[m + 3], meta[m + 4], out + offs[j])) unpad(j);
+    desc[d] = rp;
+    desc[d + 1] = rp + NONCE;
+    desc[d + 2] = meta[m + 2] - NONCE - TAG;
+    desc[d + 3] = aadAt + meta[m + 3];
+    desc[d + 4] = meta[m + 4];
+    desc[d + 5] = out + offs[j];
+    desc[d + 6] = 0;
+  };
+  const one = (ctx, j) => {
+    describe(j, 0);
+    if (gcm.open(ctx, desc[0], desc[1], desc[2], desc[3], desc[4], desc[5])) unpad(j);
     else onError(j, INCORRECT_KEY, message(INCORRECT_KEY)); // the module left zeros
   };
   const flush = (slot, js) => {
@@ -506,11 +519,7 @@ export function decryptPreparedGCM(p, gcm, ctxs, offs, lens, size, onError) {
       for (const j of js) one(ctx, j);
       return;
     }
-    for (let k = 0; k < js.length; k++) {
-      const m = 5 * js[k];
-      const rp = rawAt + meta[m + 1];
-      desc.set([rp, rp + NONCE, meta[m + 2] - NONCE - TAG, aadAt + meta[m + 3], meta[m + 4], out + offs[js[k]], 0, 0], 8 * k);
-    }
+    for (let k = 0; k < js.length; k++) describe(js[k], 8 * k);
     gcm.open16(ctx, descAt, js.length, work);
     for (let k = 0; k < js.length; k++) {
       if (desc[8 * k + 6] === 1) unpad(js[k]);
