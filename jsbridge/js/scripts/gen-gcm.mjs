@@ -94,12 +94,12 @@ export function moduleText(relaxed) {
   for (let m = 0; m < 4; m++) constBytes.push(...inverse16(power(m)));
   constBytes.push(...power(2));
 
-  // The constant vectors (the tables, and the four byte permutations of a round,
-  // below) are mutable globals, copied into locals where a function starts: a
-  // v128.const is a value V8 rebuilds from two 64-bit immediates (four instructions)
-  // wherever it runs short of registers, and a constant shuffle pattern is one it
-  // rebuilds at every use, which made counter mode a third slower. A global's value
-  // is loaded once and spilled like any other.
+  // The tables are mutable globals, copied into locals where a function starts, and
+  // the permutations are swizzle vectors in memory (above), not constants: V8 builds
+  // a v128.const from two 64-bit immediates (four instructions) wherever it runs
+  // short of registers, and a constant i8x16.shuffle pattern at every use, which made
+  // counter mode a third slower. A global's value is loaded once and spilled like any
+  // other value; a vector in memory is an operand of the swizzle.
   const tables = ["inlo", "inhi", "inv", "ak", "tf", "tg", "lf", "lg", "l2f", "l2g", "m0f"];
   const tableValues = { inlo: T.IN_LO, inhi: T.IN_HI, inv: T.INV, ak: T.AK, tf: T.F, tg: T.G, lf: T.LF, lg: T.LG, l2f: T.L2F, l2g: T.L2G, m0f: new Array(16).fill(15) };
   const tableLocals = tables.map((t) => `(local $${t} v128)`).join(" ");
