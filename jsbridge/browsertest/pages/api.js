@@ -10,6 +10,13 @@ import { publish } from "/pages/common.js";
 
 const zk = await load();
 const ref = (recordId) => ({ collection: "whatsapp_messages", recordId, field: "text" });
+
+/** src/fieldcrypto.js, once its field worker runs (the first call starts it; 5 s at most). */
+async function fieldCryptoWithWorker() {
+  const fc = await import("/pkg/src/fieldcrypto.js");
+  for (let i = 0; i < 100 && !(await fc.fieldWorkerStateForTesting()).running; i++) await new Promise((ok) => setTimeout(ok, 50));
+  return fc;
+}
 const STORED_SPACE = "vault-browser";
 
 publish({
@@ -36,8 +43,7 @@ publish({
   // Go's enc:v2 corpus (test/fieldkit.js) through the package's own field opening:
   // with the field worker taking half of every large batch, then on this thread only.
   async fieldCorpus(corpus) {
-    const fc = await import("/pkg/src/fieldcrypto.js");
-    for (let i = 0; i < 100 && !(await fc.fieldWorkerStateForTesting()).running; i++) await new Promise((ok) => setTimeout(ok, 50));
+    const fc = await fieldCryptoWithWorker();
     const before = (await fc.fieldWorkerStateForTesting()).batches;
     fc.pinWorkerShareForTesting(0.5);
     let withWorker;
@@ -117,14 +123,12 @@ publish({
     return out;
   },
 
-  // A field batch of ≥ 64 items is shared between Go, this thread's WebCrypto and the
-  // field worker (src/fieldcrypto.js); every item must come out as when opened alone,
+  // A field batch of ≥ 64 items is shared between this thread and the field worker
+  // (src/fieldcrypto.js); every item must come out as when opened alone,
   // failures on every side of each split, and forget() must leave the worker no key.
   async fieldWorker() {
-    const fc = await import("/pkg/src/fieldcrypto.js");
+    const fc = await fieldCryptoWithWorker();
     const state = (ask) => fc.fieldWorkerStateForTesting(ask);
-    await state(); // starts the worker
-    for (let i = 0; i < 100 && !(await state()).running; i++) await new Promise((ok) => setTimeout(ok, 50));
     const space = await zk.createSpace("vault-worker");
     const other = await zk.createSpace("vault-worker-2");
     const n = 1500; // big enough that the split policies give the worker a share under load
@@ -189,10 +193,8 @@ publish({
   // The worker fails its jobs (it has lost its keys): the page opens those chunks
   // itself, every item as when opened alone, and the next batch uses the worker again.
   async fieldWorkerFails() {
-    const fc = await import("/pkg/src/fieldcrypto.js");
+    const fc = await fieldCryptoWithWorker();
     const state = (ask) => fc.fieldWorkerStateForTesting(ask);
-    await state();
-    for (let i = 0; i < 100 && !(await state()).running; i++) await new Promise((ok) => setTimeout(ok, 50));
     const space = await zk.createSpace("vault-worker-fails");
     const n = 1200;
     const items = Array.from({ length: n }, (_, i) => ({ ...ref(`r-${i}`), value: "f".repeat(i % 60) + i, pad: i % 2 === 0 }));
@@ -237,9 +239,8 @@ publish({
   // The worker closes itself without a word while it opens a chunk: the page gives
   // up on it, opens that chunk itself, and later batches run on the page.
   async fieldWorkerStops() {
-    const fc = await import("/pkg/src/fieldcrypto.js");
+    const fc = await fieldCryptoWithWorker();
     const state = () => fc.fieldWorkerStateForTesting();
-    for (let i = 0; i < 100 && !(await state()).running; i++) await new Promise((ok) => setTimeout(ok, 50));
     const space = await zk.createSpace("vault-worker-stops");
     const n = 1500;
     const items = Array.from({ length: n }, (_, i) => ({ ...ref(`r-${i}`), value: `value ${i} ` + "s".repeat(i % 70) }));
@@ -256,7 +257,6 @@ publish({
       const ms = performance.now() - t0;
       const mid = await state();
       const again = await space.openFields(batch);
-      const after = await state();
       return {
         workerBefore: before.running && before.batches > 0,
         allOpened: all(out),
@@ -264,7 +264,6 @@ publish({
         abandoned: mid.abandoned - before.abandoned,
         runningAfter: mid.running,
         againOpened: all(again),
-        batchesAfter: after.batches,
       };
     } finally {
       fc.stallWorkerForTesting(null);

@@ -207,7 +207,7 @@ export async function openFieldBatch(spaceId, strs, keys, errorOf, ids = null) {
   if ((await Promise.race([jobs, stalled])) === STALLED) w.abandon();
   clearTimeout(timer);
   const busy = (await jobs).reduce((a, b) => a + b, 0);
-  split.record(n, prep, mine, mineMs, n - mine, busy, now() - t2, chunks.length);
+  split.last = { n, prep, mine, mineMs, theirs: n - mine, busy, wait: now() - t2, chunks: chunks.length };
   mode.record(true, (now() - t0) / n, mine > 0 ? mineMs / mine : 0);
   return out;
 }
@@ -319,13 +319,14 @@ function unpack(r, from, out) {
  * and WebCrypto's buffer zeroed; where every byte of that buffer is ASCII, the texts
  * are pieces of its decoding at once (one decoding; no string per value for the
  * collector to copy), else each value is decoded alone. The buffer is zeroed and
- * kept for later batches.
+ * kept for later batches. release(p) is called once every decryption has started.
  * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array}} p
  * @param {(CryptoKey | null | undefined)[]} slots
  * @param {(i: number, code: number, message: string) => void} onError
+ * @param {(p: {meta: Int32Array, raw: Uint8Array, aad: Uint8Array}) => void} release
  * @returns {Promise<{text: string, offs: Int32Array, lens: Int32Array, bytes: [number, Uint8Array][]}>}
  */
-async function openPrepared(p, slots, onError) {
+async function openPrepared(p, slots, onError, release) {
   const { meta } = p;
   const { offs, lens, size } = placesOf(p);
   const buf = new Uint8Array(takeBuffer(size), 0, size);
@@ -343,7 +344,7 @@ async function openPrepared(p, slots, onError) {
       onError(j, code, message);
     },
   );
-  releaseArenas(p); // every decryption has started: WebCrypto has copied its inputs
+  release(p); // every decryption has started: WebCrypto has copied its inputs
   await done;
   const r = textsOf(buf, offs, lens, size);
   buf.fill(0);
@@ -373,16 +374,19 @@ function placesOf(p) {
 /**
  * openPrepared with the AES-GCM module (gcm.js) instead of WebCrypto, synchronously:
  * ctxs[slot] is the module's context of each key slot. The values are decrypted
- * into the module's memory, decoded from there, and zeroed there.
+ * into the module's memory, decoded from there, and zeroed there; release(p) is
+ * called once the module has its copy of the items.
  * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array}} p
  * @param {import("./gcm.js").GCM} gcm
  * @param {number[]} ctxs
  * @param {(i: number, code: number, message: string) => void} onError
+ * @param {(p: {meta: Int32Array, raw: Uint8Array, aad: Uint8Array}) => void} release
  * @returns {{text: string, offs: Int32Array, lens: Int32Array, bytes: [number, Uint8Array][]}}
  */
-function openPreparedGCM(p, gcm, ctxs, onError) {
+function openPreparedGCM(p, gcm, ctxs, onError, release) {
   const { offs, lens, size } = placesOf(p);
   const { mem, out } = decryptPreparedGCM(p, gcm, ctxs, offs, lens, size, onError);
+  release(p);
   const buf = mem.subarray(out, out + size);
   const r = textsOf(buf, offs, lens, size);
   buf.fill(0);
@@ -430,31 +434,38 @@ function textsOf(buf, offs, lens, size) {
  * WebCrypto.
  */
 async function decryptInto(p, keys, from, out, errorOf, ids) {
-  const r = await openHere(p, keys, ids, (i, code, message) => {
-    out[from + i] = failed(code, message, errorOf);
-  });
+  const r = await openHere(
+    p,
+    keys,
+    ids,
+    (i, code, message) => {
+      out[from + i] = failed(code, message, errorOf);
+    },
+    releaseArenas,
+  );
   unpack(r, from, out);
 }
 
 /**
  * Opens prepared items on this thread: with the AES-GCM module where it holds the
  * context of every version they need (ids: key id → context id), else with
- * WebCrypto (keys).
+ * WebCrypto (keys). release(p) is called once p's buffers are no longer needed.
  */
-async function openHere(p, keys, ids, onError) {
+async function openHere(p, keys, ids, onError, release) {
   // A share whose data would grow the module's memory past gcmLimit goes to WebCrypto:
   // a WebAssembly memory never shrinks, and JavaScript's buffers are collected.
   const gcm = ids && !gcmOff && 2 * (p.raw.length + p.aad.length) <= gcmLimit ? loadedGCM() : null;
   const ctxs = gcm ? p.kids.map((kid) => gcm.context(ids.get(kid))) : null;
   if (ctxs && !ctxs.includes(undefined)) {
     paths.gcm += p.n;
-    return openPreparedGCM(p, gcm, ctxs, onError);
+    return openPreparedGCM(p, gcm, ctxs, onError, release);
   }
   paths.webcrypto += p.n;
   return openPrepared(
     p,
     p.kids.map((kid) => keys.get(kid)),
     onError,
+    release,
   );
 }
 
@@ -507,7 +518,8 @@ export function disableGCMForTesting(off) {
  */
 export async function openChunk(p, keys, ids = null) {
   const errs = [];
-  const r = await openHere(p, keys, ids, (i, code, message) => errs.push([i, code, message]));
+  // The chunk's buffers stay out of this thread's pool: they go back to the page's.
+  const r = await openHere(p, keys, ids, (i, code, message) => errs.push([i, code, message]), () => {});
   return { ...r, errs };
 }
 
@@ -520,25 +532,17 @@ const now = () => performance.timeOrigin + performance.now();
 const split = {
   /** The worker's share of each batch while pinned (tests). */
   share: 0.5,
-  /** The last batch's measurements. */
+  /**
+   * The last shared batch's measurements: n items, prep ms this thread spent checking,
+   * decoding and posting the worker's chunks, mine items it opened (its pieces and
+   * chunks taken back) in mineMs, theirs items the worker opened in busy ms, wait ms
+   * this thread then waited for the worker, chunks posted.
+   */
   last: {},
   /** Set by tests: the worker takes share of each batch, its chunks posted first. */
   pinned: false,
   /** Set by tests: this thread takes back no chunk (every chunk's fate is the worker's). */
   keepChunks: false,
-  /**
-   * @param {number} n the batch's items
-   * @param {number} prep ms this thread spent checking, decoding and posting the worker's chunks
-   * @param {number} mine items this thread opened (its pieces, and chunks taken back)
-   * @param {number} mineMs ms it spent on them
-   * @param {number} theirs items the worker opened
-   * @param {number} busy ms the worker spent on them
-   * @param {number} wait ms this thread then waited for the worker
-   * @param {number} chunks chunks posted to the worker
-   */
-  record(n, prep, mine, mineMs, theirs, busy, wait, chunks) {
-    this.last = { n, prep, mine, mineMs, theirs, busy, wait, chunks };
-  },
 };
 
 // ---- the worker, page side

@@ -449,8 +449,8 @@ export function decryptPrepared(p, slots, onValue, onError) {
  * end in the module's memory, item j's at out + offs[j] with lens[j] its length (the
  * rest of its place, its inner plaintext's length, zeroed; an item that fails is
  * reported to onError, its place zeroed, lens[j] left as it is). The nonces,
- * ciphertexts and associated data are copied into the module's memory first; the
- * arenas are released. Returns out and the module's memory.
+ * ciphertexts and associated data are copied into the module's memory first (the
+ * caller may then release the arenas). Returns out and the module's memory.
  * @param {{n: number, meta: Int32Array, raw: Uint8Array, aad: Uint8Array}} p
  * @param {import("./gcm.js").GCM} gcm
  * @param {number[]} ctxs
@@ -477,7 +477,6 @@ export function decryptPreparedGCM(p, gcm, ctxs, offs, lens, size, onError) {
   const mem = gcm.bytes;
   mem.set(raw, rawAt);
   mem.set(aad, aadAt);
-  releaseArenas(p);
   const desc = new Int32Array(mem.buffer, descAt, 8 * 16);
 
   // Unpad: strip the trailing zeros, then the 0x80 marker must be there.
@@ -540,18 +539,4 @@ export function decryptPreparedGCM(p, gcm, ctxs, offs, lens, size, onError) {
   }
   waiting.forEach((w, slot) => w.length > 0 && flush(slot, w));
   return { mem, out };
-}
-
-/**
- * Takes buffers out of the pool (the field worker hands a chunk's buffers back to
- * the page once it has opened it).
- * @param {ArrayBuffer[]} buffers
- */
-export function reclaim(buffers) {
-  for (let i = pool.length - 1; i >= 0; i--) {
-    if (buffers.includes(pool[i])) {
-      pool[i] = pool[pool.length - 1];
-      pool.pop();
-    }
-  }
 }

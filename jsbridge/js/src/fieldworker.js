@@ -38,7 +38,6 @@
 // It posts {op: "ready"} once it runs.
 
 import { fieldPathsForTesting, openChunk, yieldToEvents } from "./fieldcrypto.js";
-import { reclaim } from "./fieldopen.js";
 import { loadGCM } from "./gcm.js";
 
 /** This thread's AES-GCM module (null where it cannot run). */
@@ -124,9 +123,7 @@ async function run() {
       const ids = new Map();
       for (let i = 0; i < m.gids.length; i += 2) ids.set(m.gids[i], m.gids[i + 1]);
       const r = await openChunk({ n: m.n, meta: m.meta, raw: m.raw, aad: m.aad, kids: m.slots }, byKid, ids);
-      // The chunk's buffers went to this thread's pool: back to the page's.
       const buffers = bufferList(m);
-      reclaim(buffers);
       const t1 = performance.now();
       self.postMessage({ req: m.req, ...r, buffers, busy: t1 - t0, done: performance.timeOrigin + t1 }, [r.offs.buffer, r.lens.buffer, ...buffers]);
     } catch (err) {
