@@ -45,42 +45,40 @@ publish({
   async fieldCorpus(corpus) {
     const fc = await fieldCryptoWithWorker();
     const before = (await fc.fieldWorkerStateForTesting()).batches;
-    fc.pinWorkerShareForTesting(0.5);
-    let withWorker;
-    try {
-      withWorker = await checkFieldCorpus(zk, corpus, { seed: 7 });
-    } finally {
-      fc.pinWorkerShareForTesting(null);
-    }
+    // The corpus opened with seed under a test switch: on() first, off() after.
+    const corpusWith = async (seed, on, off) => {
+      on();
+      try {
+        return await checkFieldCorpus(zk, corpus, { seed });
+      } finally {
+        off();
+      }
+    };
+    const unpin = () => fc.pinWorkerShareForTesting(null);
+    const withWorker = await corpusWith(7, () => fc.pinWorkerShareForTesting(0.5), unpin);
     // The worker given 90 %: the page, done early, takes back chunks it has not started.
-    fc.pinWorkerShareForTesting(0.9);
-    let mostlyWorker;
-    try {
-      mostlyWorker = await checkFieldCorpus(zk, corpus, { seed: 9 });
-    } finally {
-      fc.pinWorkerShareForTesting(null);
-    }
+    const mostlyWorker = await corpusWith(9, () => fc.pinWorkerShareForTesting(0.9), unpin);
     const workerBatches = (await fc.fieldWorkerStateForTesting()).batches - before;
-    fc.disableWorkerForTesting(true);
-    let alone;
-    try {
-      alone = await checkFieldCorpus(zk, corpus, { seed: 11 });
-    } finally {
-      fc.disableWorkerForTesting(false);
-    }
+    const alone = await corpusWith(
+      11,
+      () => fc.disableWorkerForTesting(true),
+      () => fc.disableWorkerForTesting(false),
+    );
     const after = await fc.fieldWorkerStateForTesting(true);
     // Those runs opened with the AES-GCM modules; now with WebCrypto, on both threads.
     const pageGCM = fc.fieldPathsForTesting();
     const workerGCM = after.paths;
-    fc.disableGCMForTesting(true);
-    fc.pinWorkerShareForTesting(0.5);
-    let webcrypto;
-    try {
-      webcrypto = await checkFieldCorpus(zk, corpus, { seed: 13 });
-    } finally {
-      fc.pinWorkerShareForTesting(null);
-      fc.disableGCMForTesting(false);
-    }
+    const webcrypto = await corpusWith(
+      13,
+      () => {
+        fc.disableGCMForTesting(true);
+        fc.pinWorkerShareForTesting(0.5);
+      },
+      () => {
+        unpin();
+        fc.disableGCMForTesting(false);
+      },
+    );
     const last = await fc.fieldWorkerStateForTesting(true);
     const pageLast = fc.fieldPathsForTesting();
     return {
